@@ -1,0 +1,48 @@
+/*
+ * proc: processes inside nodes.
+ *
+ * Commands run in a node see the node's network namespace and, as with
+ * "ip netns exec", a private mount namespace with /sys remounted so that
+ * tools reading sysfs see the node's interfaces.
+ *
+ * Processes are found again by the namespace they live in (the inode of
+ * /proc/PID/ns/net), never by name, so lunet only ever signals processes
+ * inside its own namespaces.
+ */
+#ifndef LUNET_PROC_H
+#define LUNET_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc_opts {
+	int in, out, err;   /* fds for the child's stdio; -1: inherit */
+	int pdeathsig;      /* signal when lunet dies (0: none) */
+	int new_session;    /* setsid() in the child */
+};
+
+/* Forks a child that enters the namespace at nspath and execs argv
+ * (argv[0] is looked up in PATH).  Returns the pid or -errno. */
+pid_t proc_spawn(const char *nspath, char *const argv[],
+		 const struct proc_opts *opts);
+
+/* Enters the namespace at nspath in this process and execs argv; returns
+ * only on failure, with -errno. */
+int proc_exec(const char *nspath, char *const argv[]);
+
+/* Runs argv in the node, collects stdout and stderr (merged) into a
+ * malloc'd NUL-terminated *out (caller frees) and the wait status into
+ * *status.  Returns 0 or -errno (-EINTR when interrupted by a signal; the
+ * child is then killed). */
+int proc_run(const char *nspath, char *const argv[], char **out,
+	     size_t *outlen, int *status);
+
+/* Kills (SIGKILL) every process whose network namespace is one of the
+ * n inodes, and waits until none is left (bounded).  Returns the number of
+ * processes signalled, or -errno. */
+int proc_kill_netns(const ino_t *inodes, size_t n);
+
+/* The start time of pid (field 22 of /proc/PID/stat), 0 if it is gone. */
+unsigned long long proc_starttime(pid_t pid);
+
+#endif

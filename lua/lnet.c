@@ -1,0 +1,420 @@
+/* The network type: lunet.network(), nodes, links, start and stop. */
+#include <errno.h>
+#include <lauxlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/engine.h"
+#include "lua/lunet.h"
+#include "topo/topo.h"
+
+#define ALL_NETS "lunet.networks"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct lnet *lnet_check(lua_State *L, int idx)
+{
+	return luaL_checkudata(L, idx, LNET_MT);
+}
+
+void lnet_push_all(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, ALL_NETS);
+}
+
+void lnet_need_running(lua_State *L, struct lnet *n)
+{
+	if (!n->emu)
+		luaL_error(L, "network '%s' is not started", n->topo->name);
+}
+
+static void need_stopped(lua_State *L, struct lnet *n)
+{
+	if (n->emu)
+		luaL_error(L, "network '%s' is running: stop it before "
+			      "changing it", n->topo->name);
+}
+
+/* Where the calling Lua code is, for error messages about what it made. */
+static void caller_where(lua_State *L, struct topo_where *w, char *buf,
+			 size_t len)
+{
+	lua_Debug ar;
+
+	w->file = NULL;
+	w->line = 0;
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) &&
+	    ar.currentline > 0) {
+		snprintf(buf, len, "%s", ar.short_src);
+		w->file = buf;
+		w->line = ar.currentline;
+	}
+}
+
+/* "lunet run --name NAME" renames the networks a script makes, so that
+ * one file can run twice side by side: the first becomes NAME, the next
+ * ones NAME_<their own name>. */
+static const char *override_name(lua_State *L, const char *name)
+{
+	lua_Integer made;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LNET_NAME) != LUA_TSTRING) {
+		lua_pop(L, 1);
+		return name;
+	}
+	lnet_push_all(L);
+	made = luaL_len(L, -1);
+	lua_pop(L, 1);
+	if (made > 0) {
+		lua_pushfstring(L, "%s_%s", lua_tostring(L, -1), name);
+		lua_remove(L, -2);
+	}
+	lua_replace(L, 1);
+	return lua_tostring(L, 1);
+}
+
+static int l_network(lua_State *L)
+{
+	const char *name = luaL_optstring(L, 1, "net");
+	struct lnet *n;
+	struct err err;
+
+	lua_settop(L, 2);
+	name = override_name(L, name);
+
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TTABLE);
+	if (topo_check_name(name, &err))
+		return luaL_error(L, "%s", err.msg);
+	n = lua_newuserdatauv(L, sizeof(*n), 2);
+	memset(n, 0, sizeof(*n));
+	luaL_setmetatable(L, LNET_MT);
+	lua_newtable(L); /* node handles by index */
+	lua_setiuservalue(L, -2, 1);
+	lua_newtable(L); /* link handles by index */
+	lua_setiuservalue(L, -2, 2);
+	n->topo = topo_new(name);
+	if (!n->topo)
+		return luaL_error(L, "out of memory");
+	lnet_push_all(L);
+	lua_pushvalue(L, -2);
+	lua_rawseti(L, -2, luaL_len(L, -2) + 1);
+	lua_pop(L, 1);
+	return 1;
+}
+
+static const char *opt_string(lua_State *L, int t, const char *key)
+{
+	const char *s = NULL;
+
+	if (lua_isnoneornil(L, t))
+		return NULL;
+	if (lua_getfield(L, t, key) != LUA_TNIL) {
+		if (!lua_isstring(L, -1))
+			luaL_error(L, "option '%s' must be a string", key);
+		s = lua_tostring(L, -1);
+	}
+	lua_pop(L, 1); /* s stays valid: the options table holds it */
+	return s;
+}
+
+static bool opt_bool(lua_State *L, int t, const char *key)
+{
+	bool b;
+
+	if (lua_isnoneornil(L, t))
+		return false;
+	lua_getfield(L, t, key);
+	b = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return b;
+}
+
+static lua_Integer opt_int(lua_State *L, int t, const char *key)
+{
+	lua_Integer v = 0;
+	int isnum;
+
+	if (lua_isnoneornil(L, t))
+		return 0;
+	if (lua_getfield(L, t, key) != LUA_TNIL) {
+		v = lua_tointegerx(L, -1, &isnum);
+		if (!isnum)
+			luaL_error(L, "option '%s' must be an integer", key);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static int add_node(lua_State *L, enum topo_kind kind)
+{
+	struct lnet *n = lnet_check(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	struct topo_node_opts o = { 0 };
+	char file[256];
+	struct err err;
+	int i;
+
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
+	need_stopped(L, n);
+	o.stp = opt_bool(L, 3, "stp");
+	o.ip = opt_string(L, 3, "ip");
+	o.lo = opt_string(L, 3, "lo");
+	caller_where(L, &o.where, file, sizeof(file));
+	i = topo_node_add(n->topo, name, kind, &o, &err);
+	if (i < 0)
+		return luaL_error(L, "%s", err.msg);
+	lnode_push(L, 1, i);
+	return 1;
+}
+
+static int l_host(lua_State *L)
+{
+	return add_node(L, TOPO_HOST);
+}
+
+static int l_switch(lua_State *L)
+{
+	return add_node(L, TOPO_SWITCH);
+}
+
+static int l_router(lua_State *L)
+{
+	return add_node(L, TOPO_ROUTER);
+}
+
+static int l_link(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	struct topo_link_opts o = { 0 };
+	uint32_t a, b;
+	char file[256];
+	struct err err;
+	int l;
+
+	a = lnode_arg(L, 2, n);
+	b = lnode_arg(L, 3, n);
+	if (!lua_isnoneornil(L, 4))
+		luaL_checktype(L, 4, LUA_TTABLE);
+	need_stopped(L, n);
+	o.ifname[0] = opt_string(L, 4, "ifname1");
+	o.ifname[1] = opt_string(L, 4, "ifname2");
+	o.addr[0] = opt_string(L, 4, "ip1");
+	o.addr[1] = opt_string(L, 4, "ip2");
+	o.mac[0] = opt_string(L, 4, "mac1");
+	o.mac[1] = opt_string(L, 4, "mac2");
+	o.mtu = opt_int(L, 4, "mtu");
+	caller_where(L, &o.where, file, sizeof(file));
+	l = topo_link_add(n->topo, a, b, &o, &err);
+	if (l < 0)
+		return luaL_error(L, "%s", err.msg);
+	llink_push(L, 1, l);
+	return 1;
+}
+
+static int l_node(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t i = topo_node_find(n->topo, luaL_checkstring(L, 2));
+
+	if (i == TOPO_NONE)
+		lua_pushnil(L);
+	else
+		lnode_push(L, 1, i);
+	return 1;
+}
+
+static int list_nodes(lua_State *L, int kind)
+{
+	struct lnet *n = lnet_check(L, 1);
+	lua_Integer k = 0;
+	uint32_t i;
+
+	lua_createtable(L, n->topo->nnodes, 0);
+	for (i = 0; i < n->topo->nnodes; i++) {
+		if (kind >= 0 && n->topo->nodes[i].kind != (enum topo_kind)kind)
+			continue;
+		lnode_push(L, 1, i);
+		lua_rawseti(L, -2, ++k);
+	}
+	return 1;
+}
+
+static int l_nodes(lua_State *L)
+{
+	return list_nodes(L, -1);
+}
+
+static int l_hosts(lua_State *L)
+{
+	return list_nodes(L, TOPO_HOST);
+}
+
+static int l_switches(lua_State *L)
+{
+	return list_nodes(L, TOPO_SWITCH);
+}
+
+static int l_routers(lua_State *L)
+{
+	return list_nodes(L, TOPO_ROUTER);
+}
+
+static int l_links(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t i;
+
+	lua_createtable(L, n->topo->nlinks, 0);
+	for (i = 0; i < n->topo->nlinks; i++) {
+		llink_push(L, 1, i);
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+static int l_link_between(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t a = lnode_arg(L, 2, n), b = lnode_arg(L, 3, n);
+	uint32_t l = topo_link_find(n->topo, a, b);
+
+	if (l == TOPO_NONE)
+		lua_pushnil(L);
+	else
+		llink_push(L, 1, l);
+	return 1;
+}
+
+void lnet_start(lua_State *L, struct lnet *n)
+{
+	struct err err;
+	double t0;
+	int rc;
+
+	if (n->emu)
+		return;
+	err_clear(&err);
+	rc = topo_plan(n->topo, &err);
+	if (rc)
+		luaL_error(L, "%s", err.msg);
+	t0 = now();
+	rc = emu_start(n->topo, NULL, &n->emu, &err);
+	if (rc)
+		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
+	n->started = now() - t0;
+}
+
+void lnet_stop(lua_State *L, struct lnet *n)
+{
+	struct err err;
+	int rc;
+
+	if (!n->emu)
+		return;
+	err_clear(&err);
+	rc = emu_stop(n->emu, &err);
+	n->emu = NULL;
+	if (rc && L)
+		luaL_error(L, "%s", err.msg);
+}
+
+static int l_start(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+
+	lnet_start(L, n);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int l_stop(lua_State *L)
+{
+	lnet_stop(L, lnet_check(L, 1));
+	return 0;
+}
+
+static int l_gc(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+
+	/* A network still running when Lua lets go of it is torn down:
+	 * nothing a script started outlives it unless it was detached. */
+	lnet_stop(NULL, n);
+	topo_free(n->topo);
+	n->topo = NULL;
+	return 0;
+}
+
+
+static const luaL_Reg methods[] = {
+	{ "host", l_host },
+	{ "switch", l_switch },
+	{ "router", l_router },
+	{ "link", l_link },
+	{ "node", l_node },
+	{ "nodes", l_nodes },
+	{ "hosts", l_hosts },
+	{ "switches", l_switches },
+	{ "routers", l_routers },
+	{ "links", l_links },
+	{ "link_between", l_link_between },
+	{ "start", l_start },
+	{ "stop", l_stop },
+	{ "ping", lping_ping },
+	{ "pingall", lping_pingall },
+	{ NULL, NULL },
+};
+
+static int l_index(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	const char *key = luaL_checkstring(L, 2);
+
+	if (!strcmp(key, "name"))
+		lua_pushstring(L, n->topo->name);
+	else if (!strcmp(key, "running"))
+		lua_pushboolean(L, n->emu != NULL);
+	else if (!strcmp(key, "build_time"))
+		lua_pushnumber(L, n->started);
+	else
+		lua_rawget(L, lua_upvalueindex(1));
+	return 1;
+}
+
+static int l_tostring(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+
+	lua_pushfstring(L, "network %s (%d nodes, %d links%s)", n->topo->name,
+			(int)n->topo->nnodes, (int)n->topo->nlinks,
+			n->emu ? ", running" : "");
+	return 1;
+}
+
+void lnet_open(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{ "__gc", l_gc },
+		{ "__tostring", l_tostring },
+		{ NULL, NULL },
+	};
+
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, ALL_NETS);
+	luaL_newmetatable(L, LNET_MT);
+	luaL_setfuncs(L, meta, 0);
+	luaL_newlib(L, methods);
+	lua_pushcclosure(L, l_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	lua_pushcfunction(L, l_network);
+	lua_setfield(L, -2, "network");
+}

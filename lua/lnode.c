@@ -1,0 +1,287 @@
+/* Node handles: net:host(), net:node(), node:cmd(), node:spawn(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "core/proc.h"
+#include "core/state.h"
+#include "lua/lunet.h"
+#include "topo/topo.h"
+
+struct lhandle {
+	uint32_t idx;
+};
+
+static void push_handle(lua_State *L, int net, uint32_t i, int cache,
+			const char *mt)
+{
+	struct lhandle *h;
+
+	net = lua_absindex(L, net);
+	lua_getiuservalue(L, net, cache);
+	if (lua_rawgeti(L, -1, i + 1) != LUA_TNIL) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	h = lua_newuserdatauv(L, sizeof(*h), 1);
+	h->idx = i;
+	luaL_setmetatable(L, mt);
+	lua_pushvalue(L, net);
+	lua_setiuservalue(L, -2, 1);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, i + 1);
+	lua_remove(L, -2);
+}
+
+void lnode_push(lua_State *L, int net, uint32_t i)
+{
+	push_handle(L, net, i, 1, LNODE_MT);
+}
+
+void llink_push(lua_State *L, int net, uint32_t i)
+{
+	push_handle(L, net, i, 2, LLINK_MT);
+}
+
+static uint32_t check_handle(lua_State *L, int idx, const char *mt,
+			     struct lnet **net)
+{
+	struct lhandle *h = luaL_checkudata(L, idx, mt);
+
+	lua_getiuservalue(L, idx, 1);
+	*net = lua_touserdata(L, -1);
+	lua_pop(L, 1); /* the handle at idx keeps the network alive */
+	return h->idx;
+}
+
+uint32_t lnode_check(lua_State *L, int idx, struct lnet **net)
+{
+	return check_handle(L, idx, LNODE_MT, net);
+}
+
+uint32_t llink_check(lua_State *L, int idx, struct lnet **net)
+{
+	return check_handle(L, idx, LLINK_MT, net);
+}
+
+uint32_t lnode_arg(lua_State *L, int idx, struct lnet *n)
+{
+	struct lnet *owner;
+	uint32_t i;
+
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		i = topo_node_find(n->topo, lua_tostring(L, idx));
+		if (i == TOPO_NONE)
+			luaL_error(L, "unknown node '%s' in network '%s'",
+				   lua_tostring(L, idx), n->topo->name);
+		return i;
+	}
+	if (!luaL_testudata(L, idx, LNODE_MT))
+		luaL_argerror(L, idx, "node or node name expected");
+	i = lnode_check(L, idx, &owner);
+	if (owner != n)
+		luaL_argerror(L, idx, "node of another network");
+	return i;
+}
+
+/* Builds argv from the call's arguments from index first: one string is
+ * a shell command line; several strings, or one table, are argv. */
+static char **build_argv(lua_State *L, int first)
+{
+	int top = lua_gettop(L), n, i;
+	char **argv;
+
+	if (top < first)
+		luaL_error(L, "a command is required");
+	if (top == first && lua_istable(L, first)) {
+		n = (int)luaL_len(L, first);
+		argv = lua_newuserdatauv(L, (n + 1) * sizeof(*argv), 0);
+		for (i = 0; i < n; i++) {
+			lua_rawgeti(L, first, i + 1);
+			argv[i] = (char *)luaL_checkstring(L, -1);
+			lua_pop(L, 1); /* the table keeps the string */
+		}
+		argv[n] = NULL;
+		return argv;
+	}
+	if (top == first) {
+		argv = lua_newuserdatauv(L, 4 * sizeof(*argv), 0);
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = (char *)luaL_checkstring(L, first);
+		argv[3] = NULL;
+		return argv;
+	}
+	n = top - first + 1;
+	argv = lua_newuserdatauv(L, (n + 1) * sizeof(*argv), 0);
+	for (i = 0; i < n; i++)
+		argv[i] = (char *)luaL_checkstring(L, first + i);
+	argv[n] = NULL;
+	return argv;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+static int l_cmd(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	char path[128], *out = NULL;
+	char **argv;
+	size_t len;
+	int rc, status;
+
+	lnet_need_running(L, n);
+	argv = build_argv(L, 2);
+	emu_nspath(n->emu, i, path, sizeof(path));
+	rc = proc_run(path, argv, &out, &len, &status);
+	if (rc)
+		return luaL_error(L, "node %s: %s: %s",
+				  n->topo->nodes[i].name, argv[0],
+				  strerror(-rc));
+	lua_pushlstring(L, out, len);
+	free(out);
+	lua_pushinteger(L, exit_code(status));
+	return 2;
+}
+
+static int open_log(struct lnet *n, uint32_t i)
+{
+	char file[200], path[300];
+
+	snprintf(file, sizeof(file), "%s.log", n->topo->nodes[i].name);
+	if (state_path(path, sizeof(path), n->topo->name, file))
+		return -1;
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+static int l_spawn(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	struct proc_opts o = { .in = -1, .new_session = 1 };
+	char path[128];
+	char **argv;
+	pid_t pid;
+	int null;
+
+	lnet_need_running(L, n);
+	argv = build_argv(L, 2);
+	emu_nspath(n->emu, i, path, sizeof(path));
+	/* Background output goes to /run/lunet/<emu>/<node>.log; the
+	 * process dies with the emulation (teardown kills everything in its
+	 * namespaces), not with lunet, so "lunet up" can leave it running. */
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.in = null;
+	o.out = o.err = open_log(n, i);
+	pid = proc_spawn(path, argv, &o);
+	if (null >= 0)
+		close(null);
+	if (o.out >= 0)
+		close(o.out);
+	if (pid < 0)
+		return luaL_error(L, "node %s: %s: %s", n->topo->nodes[i].name,
+				  argv[0], strerror(-pid));
+	lua_pushinteger(L, pid);
+	return 1;
+}
+
+static void push_ip(lua_State *L, const struct ip_prefix *p, bool plen)
+{
+	char buf[IP_STRLEN];
+
+	if (p->ip)
+		lua_pushstring(L, ip_format(p, plen, buf));
+	else
+		lua_pushnil(L);
+}
+
+static int l_intfs(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n), k;
+	const struct topo_node *node = &n->topo->nodes[i];
+
+	lua_createtable(L, node->nports, 0);
+	for (k = 0; k < node->nports; k++) {
+		const struct topo_port *p = &n->topo->ports[node->ports[k]];
+		const struct topo_port *q =
+			&n->topo->ports[topo_peer_port(n->topo, node->ports[k])];
+
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, p->ifname);
+		lua_setfield(L, -2, "name");
+		push_ip(L, &p->addr, true);
+		lua_setfield(L, -2, "ip");
+		lua_pushstring(L, n->topo->nodes[q->node].name);
+		lua_setfield(L, -2, "peer");
+		lua_pushstring(L, q->ifname);
+		lua_setfield(L, -2, "peer_intf");
+		lua_rawseti(L, -2, k + 1);
+	}
+	return 1;
+}
+
+static const luaL_Reg node_methods[] = {
+	{ "cmd", l_cmd },
+	{ "spawn", l_spawn },
+	{ "intfs", l_intfs },
+	{ NULL, NULL },
+};
+
+static int node_index(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	const char *key = luaL_checkstring(L, 2);
+	const struct topo_node *node = &n->topo->nodes[i];
+	struct ip_prefix p = { 0, 32 };
+
+	if (!strcmp(key, "name")) {
+		lua_pushstring(L, node->name);
+	} else if (!strcmp(key, "kind")) {
+		lua_pushstring(L, topo_kind_name(node->kind));
+	} else if (!strcmp(key, "ip")) {
+		p.ip = topo_node_ip(n->topo, i);
+		push_ip(L, &p, false);
+	} else if (!strcmp(key, "net")) {
+		lua_getiuservalue(L, 1, 1);
+	} else {
+		lua_rawget(L, lua_upvalueindex(1));
+	}
+	return 1;
+}
+
+static int node_tostring(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+
+	lua_pushfstring(L, "%s %s", topo_kind_name(n->topo->nodes[i].kind),
+			n->topo->nodes[i].name);
+	return 1;
+}
+
+void lnode_open(lua_State *L)
+{
+	luaL_newmetatable(L, LNODE_MT);
+	luaL_newlib(L, node_methods);
+	lua_pushcclosure(L, node_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, node_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
+}

@@ -1,0 +1,231 @@
+/* net:ping() and net:pingall(), through lunet's own prober. */
+#include <ev.h>
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/engine.h"
+#include "core/netns.h"
+#include "core/probe.h"
+#include "lua/lunet.h"
+#include "topo/topo.h"
+
+struct job {
+	char **srcs;        /* namespace path per source */
+	uint32_t *src_node; /* node index per source */
+	uint32_t *dst_node; /* node index per pair */
+	struct probe_pair *pairs;
+	size_t nsrcs, npairs;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void job_free(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nsrcs; i++)
+		free(j->srcs[i]);
+	free(j->srcs);
+	free(j->src_node);
+	free(j->dst_node);
+	free(j->pairs);
+}
+
+/* Sources are numbered by node: src_of[node] is the node's source index,
+ * allocated the first time a pair leaves from it. */
+static int add_pair(struct job *j, struct lnet *n, uint32_t *src_of,
+		    uint32_t a, uint32_t b)
+{
+	char path[NETNS_PATHSIZ];
+	struct probe_pair *p = &j->pairs[j->npairs];
+
+	if (src_of[a] == TOPO_NONE) {
+		emu_nspath(n->emu, a, path, sizeof(path));
+		j->srcs[j->nsrcs] = strdup(path);
+		if (!j->srcs[j->nsrcs])
+			return -1;
+		j->src_node[j->nsrcs] = a;
+		src_of[a] = j->nsrcs++;
+	}
+	memset(p, 0, sizeof(*p));
+	p->src = src_of[a];
+	p->dst_ip = topo_node_ip(n->topo, b);
+	j->dst_node[j->npairs++] = b;
+	return 0;
+}
+
+static int job_alloc(struct job *j, size_t nnodes, size_t npairs)
+{
+	memset(j, 0, sizeof(*j));
+	j->srcs = calloc(nnodes + 1, sizeof(*j->srcs));
+	j->src_node = calloc(nnodes + 1, sizeof(*j->src_node));
+	j->dst_node = calloc(npairs + 1, sizeof(*j->dst_node));
+	j->pairs = calloc(npairs + 1, sizeof(*j->pairs));
+	return j->srcs && j->src_node && j->dst_node && j->pairs ? 0 : -1;
+}
+
+static int job_run(lua_State *L, struct job *j, struct lnet *n)
+{
+	int rc;
+
+	rc = probe_run(EV_DEFAULT, (const char *const *)j->srcs, j->nsrcs,
+		       j->pairs, j->npairs, NULL);
+	if (rc < 0) {
+		job_free(j);
+		return luaL_error(L, "network '%s': cannot probe: %s",
+				  n->topo->name, strerror(-rc));
+	}
+	return rc;
+}
+
+int lping_ping(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t a = lnode_arg(L, 2, n), b = lnode_arg(L, 3, n);
+	uint32_t *src_of;
+	struct job j;
+
+	lnet_need_running(L, n);
+	if (!topo_node_ip(n->topo, b))
+		return luaL_error(L, "node %s has no address to ping",
+				  n->topo->nodes[b].name);
+	src_of = malloc(n->topo->nnodes * sizeof(*src_of));
+	if (!src_of || job_alloc(&j, 1, 1)) {
+		free(src_of);
+		return luaL_error(L, "out of memory");
+	}
+	memset(src_of, 0xff, n->topo->nnodes * sizeof(*src_of));
+	if (add_pair(&j, n, src_of, a, b)) {
+		free(src_of);
+		job_free(&j);
+		return luaL_error(L, "out of memory");
+	}
+	free(src_of);
+	job_run(L, &j, n);
+	lua_pushboolean(L, j.pairs[0].ok);
+	if (j.pairs[0].ok)
+		lua_pushnumber(L, j.pairs[0].rtt * 1000.0);
+	else
+		lua_pushnil(L);
+	job_free(&j);
+	return 2;
+}
+
+static void push_result(lua_State *L, struct lnet *n, struct job *j, int ok,
+			double secs)
+{
+	lua_Integer k = 0;
+	size_t i;
+
+	lua_createtable(L, 0, 6);
+	lua_pushinteger(L, j->npairs);
+	lua_setfield(L, -2, "pairs");
+	lua_pushinteger(L, ok);
+	lua_setfield(L, -2, "ok");
+	lua_pushnumber(L, j->npairs ? (double)(j->npairs - ok) / j->npairs : 0);
+	lua_setfield(L, -2, "loss");
+	lua_pushnumber(L, secs);
+	lua_setfield(L, -2, "time");
+	lua_newtable(L);
+	for (i = 0; i < j->npairs; i++) {
+		if (j->pairs[i].ok)
+			continue;
+		lua_createtable(L, 2, 0);
+		lua_pushstring(L,
+			       n->topo->nodes[j->src_node[j->pairs[i].src]].name);
+		lua_rawseti(L, -2, 1);
+		lua_pushstring(L, n->topo->nodes[j->dst_node[i]].name);
+		lua_rawseti(L, -2, 2);
+		lua_rawseti(L, -2, ++k);
+	}
+	lua_setfield(L, -2, "failed");
+}
+
+static uint32_t *host_list(struct lnet *n, uint32_t *nhosts)
+{
+	uint32_t *hosts, i, k = 0;
+
+	hosts = malloc((n->topo->nnodes + 1) * sizeof(*hosts));
+	if (!hosts)
+		return NULL;
+	for (i = 0; i < n->topo->nnodes; i++)
+		if (n->topo->nodes[i].kind == TOPO_HOST &&
+		    topo_node_ip(n->topo, i))
+			hosts[k++] = i;
+	*nhosts = k;
+	return hosts;
+}
+
+/* All ordered pairs of hosts, or sample of them drawn at random. */
+static int fill_pairs(struct job *j, struct lnet *n, const uint32_t *hosts,
+		      uint32_t nh, size_t sample, uint32_t *src_of)
+{
+	size_t s;
+	uint32_t a, b;
+
+	if (sample) {
+		for (s = 0; s < sample; s++) {
+			a = (uint32_t)(random() % nh);
+			b = (uint32_t)(random() % (nh - 1));
+			b += b >= a;
+			if (add_pair(j, n, src_of, hosts[a], hosts[b]))
+				return -1;
+		}
+		return 0;
+	}
+	for (a = 0; a < nh; a++)
+		for (b = 0; b < nh; b++)
+			if (a != b && add_pair(j, n, src_of, hosts[a], hosts[b]))
+				return -1;
+	return 0;
+}
+
+
+int lping_pingall(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t *hosts, *src_of, nh = 0;
+	size_t total, npairs;
+	lua_Integer sample = 0;
+	struct job j;
+	double t0;
+	int ok, rc;
+
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "sample");
+		sample = luaL_optinteger(L, -1, 0);
+		lua_pop(L, 1);
+	}
+	lnet_need_running(L, n);
+	hosts = host_list(n, &nh);
+	src_of = malloc((n->topo->nnodes + 1) * sizeof(*src_of));
+	total = nh > 1 ? (size_t)nh * (nh - 1) : 0;
+	npairs = sample > 0 && (size_t)sample < total ? (size_t)sample : total;
+	if (!hosts || !src_of || job_alloc(&j, n->topo->nnodes, npairs)) {
+		free(hosts);
+		free(src_of);
+		return luaL_error(L, "out of memory");
+	}
+	memset(src_of, 0xff, (n->topo->nnodes + 1) * sizeof(*src_of));
+	rc = total ? fill_pairs(&j, n, hosts, nh, npairs < total ? npairs : 0,
+				src_of) : 0;
+	free(hosts);
+	free(src_of);
+	if (rc) {
+		job_free(&j);
+		return luaL_error(L, "out of memory");
+	}
+	t0 = now();
+	ok = j.npairs ? job_run(L, &j, n) : 0;
+	push_result(L, n, &j, ok, now() - t0);
+	job_free(&j);
+	return 1;
+}

@@ -1,0 +1,33 @@
+/* The "lunet" module: C types plus the Lua library compiled in. */
+#include <lauxlib.h>
+#include <lualib.h>
+#include <string.h>
+
+#include "lua/lunet.h"
+
+extern const char lunet_lua_src[];
+
+int lunet_open(lua_State *L)
+{
+	int rc;
+
+	lnode_open(L);
+	llink_open(L);
+	lua_newtable(L);
+	lnet_open(L);
+	rc = luaL_loadbuffer(L, lunet_lua_src, strlen(lunet_lua_src),
+			     "=lunet.lua");
+	if (rc)
+		return rc;
+	lua_pushvalue(L, -2);
+	rc = lua_pcall(L, 1, 1, 0);
+	if (rc)
+		return rc;
+	lua_pushvalue(L, -1);
+	lua_setglobal(L, "lunet");
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "lunet");
+	lua_pop(L, 3);
+	return 0;
+}

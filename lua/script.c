@@ -1,0 +1,107 @@
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/intr.h"
+#include "lua/lunet.h"
+#include "lua/script.h"
+
+extern const char lunet_default_src[];
+
+static void on_count(lua_State *L, lua_Debug *ar)
+{
+	if (intr_signal)
+		luaL_error(L, "interrupted by signal %d", (int)intr_signal);
+}
+
+/* The message handler: the error as the user should read it, with a
+ * traceback when LUNET_TRACE is set. */
+static int msgh(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg)
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+				      luaL_typename(L, 1));
+	if (getenv("LUNET_TRACE"))
+		luaL_traceback(L, L, msg, 1);
+	else
+		lua_pushstring(L, msg);
+	return 1;
+}
+
+static int pcall(lua_State *L, int nargs, struct err *err)
+{
+	int base = lua_gettop(L) - nargs, rc;
+
+	lua_pushcfunction(L, msgh);
+	lua_insert(L, base);
+	rc = lua_pcall(L, nargs, 1, base);
+	lua_remove(L, base);
+	if (rc) {
+		err_set(err, -1, "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+lua_State *script_new(struct err *err)
+{
+	lua_State *L = luaL_newstate();
+
+	if (!L) {
+		err_set(err, -1, "cannot create a Lua state: out of memory");
+		return NULL;
+	}
+	luaL_openlibs(L);
+	if (lunet_open(L)) {
+		err_set(err, -1, "lunet library: %s", lua_tostring(L, -1));
+		lua_close(L);
+		return NULL;
+	}
+	lua_sethook(L, on_count, LUA_MASKCOUNT, 10000);
+	return L;
+}
+
+void script_close(lua_State *L)
+{
+	if (L)
+		lua_close(L);
+}
+
+int script_dofile(lua_State *L, const char *file, struct err *err)
+{
+	int rc;
+
+	if (file)
+		rc = luaL_loadfile(L, file);
+	else
+		rc = luaL_loadbuffer(L, lunet_default_src,
+				     strlen(lunet_default_src), "=default");
+	if (rc) {
+		err_set(err, -1, "%s", lua_tostring(L, -1));
+		lua_pop(L, 1);
+		return -1;
+	}
+	return pcall(L, 0, err);
+}
+
+int script_method(lua_State *L, int obj, const char *name, struct err *err)
+{
+	obj = lua_absindex(L, obj);
+	lua_getfield(L, obj, name);
+	lua_pushvalue(L, obj);
+	return pcall(L, 1, err);
+}
+
+int script_lib(lua_State *L, const char *name, int idx, struct err *err)
+{
+	idx = lua_absindex(L, idx);
+	lua_getglobal(L, "lunet");
+	lua_getfield(L, -1, name);
+	lua_remove(L, -2);
+	lua_pushvalue(L, idx);
+	return pcall(L, 1, err);
+}

@@ -1,0 +1,71 @@
+# Shared helpers for integration tests.  Source it first thing.
+#
+# Every emulation a test makes is named with emu_name, which is unique to
+# this test run; the EXIT trap removes them all (and checks nothing of
+# theirs is left), whether the test passed or not.
+set -u
+LUNET=${LUNET:-./lunet}
+SRC=${LUNET_SRC:-.}
+TMP=$(mktemp -d /tmp/lunet-test.XXXXXX)
+EMUS=()
+RUN_ID="t$$"
+
+emu_name() {
+	local n="${RUN_ID}_$1"
+	EMUS+=("$n")
+	echo "$n"
+}
+
+leftovers() {
+	local e
+	for e in "$@"; do
+		ls /run/netns 2>/dev/null | grep -F "lunet-$e-" || true
+		[ -e "/run/lunet/$e" ] && echo "/run/lunet/$e"
+	done
+	return 0
+}
+
+cleanup() {
+	local rc=$? e
+	for e in "${EMUS[@]}"; do
+		"$LUNET" clean -q "$e" >/dev/null 2>&1 || true
+	done
+	rm -rf "$TMP"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# expect_ok CMD...: runs CMD, fails the test unless it exits 0.
+expect_ok() {
+	"$@" >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "expected success: $*"; }
+	cat "$TMP/out"
+}
+
+# expect_fail PATTERN CMD...: CMD must exit non-zero and print PATTERN.
+expect_fail() {
+	local pat=$1
+	shift
+	if "$@" >"$TMP/out" 2>&1; then
+		cat "$TMP/out"
+		fail "expected failure: $*"
+	fi
+	cat "$TMP/out"
+	grep -qE -- "$pat" "$TMP/out" || fail "output lacks /$pat/: $*"
+}
+
+# assert_clean EMU...: nothing of these emulations is left.
+assert_clean() {
+	local left
+	left=$(leftovers "$@")
+	[ -z "$left" ] || fail "left behind: $left"
+}
+
+topo() {
+	cat >"$TMP/$1"
+	echo "$TMP/$1"
+}

@@ -1,0 +1,566 @@
+/*
+ * Unit tests for core/rtnl.c: every request is parsed back attribute by
+ * attribute, rtnl_addr_new() is also compared byte for byte, and every
+ * builder is run on every buffer length short of the full message.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <libmnl/libmnl.h>
+#include <cmocka.h>
+
+#include "core/rtnl.h"
+
+#define ATTR_MAX 128
+#define BUF_SIZE 1024
+
+struct attrs {
+	const struct nlattr *tb[ATTR_MAX];
+	int count;
+};
+
+static int attr_store(const struct nlattr *attr, void *data)
+{
+	struct attrs *a = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	assert_true(type < ATTR_MAX);
+	assert_null(a->tb[type]);
+	a->tb[type] = attr;
+	a->count++;
+	return MNL_CB_OK;
+}
+
+/* The attributes after the family header of size hdrlen. */
+static void attrs_parse(const struct nlmsghdr *nlh, size_t hdrlen,
+			struct attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	assert_int_equal(mnl_attr_parse(nlh, hdrlen, attr_store, a),
+			 MNL_CB_OK);
+}
+
+static void attrs_parse_nested(const struct nlattr *nest, struct attrs *a)
+{
+	assert_non_null(nest);
+	memset(a, 0, sizeof(*a));
+	assert_int_equal(mnl_attr_parse_nested(nest, attr_store, a),
+			 MNL_CB_OK);
+}
+
+/* Attributes in a raw area (after the peer's ifinfomsg, inside a nexthop),
+ * which must be exactly covered by them. */
+static void attrs_parse_area(const void *p, size_t len, struct attrs *a)
+{
+	const struct nlattr *attr;
+	size_t used = 0;
+
+	memset(a, 0, sizeof(*a));
+	mnl_attr_for_each_payload(p, len) {
+		attr_store(attr, a);
+		used += MNL_ALIGN(attr->nla_len);
+	}
+	assert_int_equal(used, len);
+}
+
+static void assert_u32(const struct attrs *a, uint16_t type, uint32_t v)
+{
+	assert_non_null(a->tb[type]);
+	assert_int_equal(mnl_attr_validate(a->tb[type], MNL_TYPE_U32), 0);
+	assert_int_equal(mnl_attr_get_u32(a->tb[type]), v);
+}
+
+/* An IPv4 address attribute: network byte order on the wire. */
+static void assert_in_addr(const struct attrs *a, uint16_t type,
+			   const char *dotted)
+{
+	struct in_addr want;
+
+	assert_int_equal(inet_pton(AF_INET, dotted, &want), 1);
+	assert_non_null(a->tb[type]);
+	assert_int_equal(mnl_attr_get_payload_len(a->tb[type]), 4);
+	assert_memory_equal(mnl_attr_get_payload(a->tb[type]), &want, 4);
+}
+
+static void assert_str(const struct attrs *a, uint16_t type, const char *s)
+{
+	assert_non_null(a->tb[type]);
+	assert_int_equal(mnl_attr_validate(a->tb[type], MNL_TYPE_NUL_STRING),
+			 0);
+	assert_string_equal(mnl_attr_get_str(a->tb[type]), s);
+}
+
+static void assert_header(const struct nlmsghdr *nlh, uint16_t type,
+			  uint16_t flags)
+{
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_type, type);
+	assert_int_equal(nlh->nlmsg_flags, flags);
+	assert_int_equal(nlh->nlmsg_seq, 0);
+	assert_int_equal(nlh->nlmsg_pid, 0);
+	assert_int_equal(nlh->nlmsg_len % MNL_ALIGNTO, 0);
+}
+
+#define F_NEW (NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+
+static const uint8_t mac0[6] = { 0x02, 0, 0, 0, 0, 0x10 };
+static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x11 };
+
+static void test_veth_full(void **state)
+{
+	const struct rtnl_veth_end end[2] = {
+		{ "h1-eth0", 5, 10, mac0, 3, true },
+		{ "s1-eth1", 6, 11, mac1, 0, false },
+	};
+	struct attrs top, info, data, peer;
+	const struct ifinfomsg *ifm, *pifm;
+	const struct nlattr *nest;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_veth_new(buf, sizeof(buf), end, 9000);
+	assert_header(nlh, RTM_NEWLINK, F_NEW);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_family, AF_UNSPEC);
+	assert_int_equal(ifm->ifi_index, 10);
+	assert_int_equal(ifm->ifi_flags, IFF_UP);
+	assert_int_equal(ifm->ifi_change, IFF_UP);
+
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 6);
+	assert_str(&top, IFLA_IFNAME, "h1-eth0");
+	assert_u32(&top, IFLA_NET_NS_FD, 5);
+	assert_int_equal(mnl_attr_get_payload_len(top.tb[IFLA_ADDRESS]), 6);
+	assert_memory_equal(mnl_attr_get_payload(top.tb[IFLA_ADDRESS]), mac0,
+			    6);
+	assert_u32(&top, IFLA_MTU, 9000);
+	assert_u32(&top, IFLA_MASTER, 3);
+
+	attrs_parse_nested(top.tb[IFLA_LINKINFO], &info);
+	assert_int_equal(info.count, 2);
+	assert_str(&info, IFLA_INFO_KIND, "veth");
+	attrs_parse_nested(info.tb[IFLA_INFO_DATA], &data);
+	assert_int_equal(data.count, 1);
+
+	/* The peer: a struct ifinfomsg, then its own attributes. */
+	nest = data.tb[VETH_INFO_PEER];
+	assert_non_null(nest);
+	assert_true(mnl_attr_get_payload_len(nest) >= sizeof(*pifm));
+	pifm = mnl_attr_get_payload(nest);
+	assert_int_equal(pifm->ifi_family, AF_UNSPEC);
+	assert_int_equal(pifm->ifi_index, 11);
+	assert_int_equal(pifm->ifi_flags, 0);
+	assert_int_equal(pifm->ifi_change, 0);
+	attrs_parse_area((const char *)pifm + MNL_ALIGN(sizeof(*pifm)),
+			 mnl_attr_get_payload_len(nest) -
+				 MNL_ALIGN(sizeof(*pifm)),
+			 &peer);
+	assert_int_equal(peer.count, 4);
+	assert_str(&peer, IFLA_IFNAME, "s1-eth1");
+	assert_u32(&peer, IFLA_NET_NS_FD, 6);
+	assert_memory_equal(mnl_attr_get_payload(peer.tb[IFLA_ADDRESS]), mac1,
+			    6);
+	assert_u32(&peer, IFLA_MTU, 9000);
+	assert_null(peer.tb[IFLA_MASTER]);
+
+	/* The nests end where the message ends. */
+	assert_ptr_equal((const char *)top.tb[IFLA_LINKINFO] +
+				 MNL_ALIGN(top.tb[IFLA_LINKINFO]->nla_len),
+			 (const char *)nlh + nlh->nlmsg_len);
+}
+
+static void test_veth_minimal(void **state)
+{
+	const struct rtnl_veth_end end[2] = {
+		{ "a", -1, 0, NULL, 0, false },
+		{ "b", -1, 0, NULL, 0, true },
+	};
+	struct attrs top, info, data, peer;
+	const struct ifinfomsg *ifm, *pifm;
+	const struct nlattr *nest;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_veth_new(buf, sizeof(buf), end, 0);
+	assert_header(nlh, RTM_NEWLINK, F_NEW);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_index, 0);
+	assert_int_equal(ifm->ifi_flags, 0);
+	assert_int_equal(ifm->ifi_change, 0);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 2);
+	assert_str(&top, IFLA_IFNAME, "a");
+	attrs_parse_nested(top.tb[IFLA_LINKINFO], &info);
+	attrs_parse_nested(info.tb[IFLA_INFO_DATA], &data);
+	nest = data.tb[VETH_INFO_PEER];
+	assert_non_null(nest);
+	pifm = mnl_attr_get_payload(nest);
+	assert_int_equal(pifm->ifi_flags, IFF_UP);
+	assert_int_equal(pifm->ifi_change, IFF_UP);
+	attrs_parse_area((const char *)pifm + sizeof(*pifm),
+			 mnl_attr_get_payload_len(nest) - sizeof(*pifm),
+			 &peer);
+	assert_int_equal(peer.count, 1);
+	assert_str(&peer, IFLA_IFNAME, "b");
+}
+
+static void bridge_check(bool stp, bool up, uint32_t delay)
+{
+	struct attrs top, info, data;
+	const struct ifinfomsg *ifm;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_bridge_new(buf, sizeof(buf), "br0", 2, stp, up);
+	assert_header(nlh, RTM_NEWLINK, F_NEW);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_index, 2);
+	assert_int_equal(ifm->ifi_flags, up ? IFF_UP : 0);
+	assert_int_equal(ifm->ifi_change, up ? IFF_UP : 0);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 2);
+	assert_str(&top, IFLA_IFNAME, "br0");
+	attrs_parse_nested(top.tb[IFLA_LINKINFO], &info);
+	assert_str(&info, IFLA_INFO_KIND, "bridge");
+	attrs_parse_nested(info.tb[IFLA_INFO_DATA], &data);
+	assert_int_equal(data.count, 2);
+	assert_u32(&data, IFLA_BR_STP_STATE, stp);
+	assert_u32(&data, IFLA_BR_FORWARD_DELAY, delay);
+}
+
+static void test_bridge(void **state)
+{
+	/* Centiseconds, at least the kernel's 2 s minimum with STP. */
+	bridge_check(true, true, 400);
+	bridge_check(false, false, 0);
+}
+
+static void test_link_set(void **state)
+{
+	const struct ifinfomsg *ifm;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct attrs top;
+
+	nlh = rtnl_link_set(buf, sizeof(buf), 7, true, 2);
+	assert_header(nlh, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_index, 7);
+	assert_int_equal(ifm->ifi_flags, IFF_UP);
+	assert_int_equal(ifm->ifi_change, IFF_UP);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 1);
+	assert_u32(&top, IFLA_MASTER, 2);
+
+	/* Down is an explicit change; master 0 releases. */
+	nlh = rtnl_link_set(buf, sizeof(buf), 7, false, 0);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_flags, 0);
+	assert_int_equal(ifm->ifi_change, IFF_UP);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_u32(&top, IFLA_MASTER, 0);
+
+	nlh = rtnl_link_set(buf, sizeof(buf), 7, true, -1);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 0);
+	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + sizeof(*ifm));
+}
+
+/* 10.0.1.2/24 on ifindex 4, as the kernel reads it (little-endian host
+ * fields, network-order addresses). */
+static const uint8_t addr_bytes[] = {
+	0x30, 0x00, 0x00, 0x00, /* nlmsg_len 48 */
+	0x14, 0x00,             /* RTM_NEWADDR */
+	0x05, 0x06,             /* REQUEST | ACK | EXCL | CREATE */
+	0x00, 0x00, 0x00, 0x00, /* seq */
+	0x00, 0x00, 0x00, 0x00, /* pid */
+	0x02, 0x18, 0x00, 0x00, /* AF_INET, /24, flags, scope universe */
+	0x04, 0x00, 0x00, 0x00, /* ifindex 4 */
+	0x08, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x01, 0x02, /* IFA_LOCAL */
+	0x08, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x01, 0x02, /* IFA_ADDRESS */
+	0x08, 0x00, 0x04, 0x00, 0x0a, 0x00, 0x01, 0xff, /* IFA_BROADCAST */
+};
+
+static void test_addr_bytes(void **state)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+		skip();
+	memset(buf, 0x5a, sizeof(buf));
+	nlh = rtnl_addr_new(buf, sizeof(buf), 4, 0x0a000102, 24);
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_len, sizeof(addr_bytes));
+	assert_memory_equal(buf, addr_bytes, sizeof(addr_bytes));
+}
+
+static void addr_check(uint32_t ip, uint8_t plen, const char *local,
+		       const char *brd)
+{
+	const struct ifaddrmsg *ifa;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct attrs top;
+
+	nlh = rtnl_addr_new(buf, sizeof(buf), 9, ip, plen);
+	assert_header(nlh, RTM_NEWADDR, F_NEW);
+	ifa = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifa->ifa_family, AF_INET);
+	assert_int_equal(ifa->ifa_prefixlen, plen);
+	assert_int_equal(ifa->ifa_index, 9);
+	attrs_parse(nlh, sizeof(*ifa), &top);
+	assert_in_addr(&top, IFA_LOCAL, local);
+	assert_in_addr(&top, IFA_ADDRESS, local);
+	if (brd) {
+		assert_int_equal(top.count, 3);
+		assert_in_addr(&top, IFA_BROADCAST, brd);
+	} else {
+		assert_int_equal(top.count, 2);
+	}
+}
+
+static void test_addr(void **state)
+{
+	char buf[BUF_SIZE];
+
+	addr_check(0xc0a80a01, 24, "192.168.10.1", "192.168.10.255");
+	addr_check(0x0a000005, 30, "10.0.0.5", "10.0.0.7");
+	addr_check(0x0a000004, 31, "10.0.0.4", NULL);
+	addr_check(0x0a000001, 32, "10.0.0.1", NULL);
+	addr_check(0x0a000001, 0, "10.0.0.1", "255.255.255.255");
+	errno = 0;
+	assert_null(rtnl_addr_new(buf, sizeof(buf), 1, 1, 33));
+	assert_int_equal(errno, EINVAL);
+}
+
+static const struct rtmsg *route_check_header(const struct nlmsghdr *nlh,
+					      uint8_t plen, uint8_t scope)
+{
+	const struct rtmsg *rtm;
+
+	assert_header(nlh, RTM_NEWROUTE, F_NEW);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_family, AF_INET);
+	assert_int_equal(rtm->rtm_dst_len, plen);
+	assert_int_equal(rtm->rtm_src_len, 0);
+	assert_int_equal(rtm->rtm_tos, 0);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
+	assert_int_equal(rtm->rtm_protocol, RTPROT_STATIC);
+	assert_int_equal(rtm->rtm_scope, scope);
+	assert_int_equal(rtm->rtm_type, RTN_UNICAST);
+	assert_int_equal(rtm->rtm_flags, 0);
+	return rtm;
+}
+
+static void test_route_single(void **state)
+{
+	const struct rtnl_nexthop gw = { 0x0a000001, 4 };
+	const struct rtnl_nexthop onlink = { 0, 5 };
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct attrs top;
+
+	nlh = rtnl_route_new(buf, sizeof(buf), 0xac100000, 12, &gw, 1);
+	route_check_header(nlh, 12, RT_SCOPE_UNIVERSE);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 3);
+	assert_in_addr(&top, RTA_DST, "172.16.0.0");
+	assert_in_addr(&top, RTA_GATEWAY, "10.0.0.1");
+	assert_u32(&top, RTA_OIF, 4);
+
+	/* A default route has no RTA_DST. */
+	nlh = rtnl_route_new(buf, sizeof(buf), 0, 0, &gw, 1);
+	route_check_header(nlh, 0, RT_SCOPE_UNIVERSE);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 2);
+	assert_null(top.tb[RTA_DST]);
+
+	/* On-link: no gateway, link scope. */
+	nlh = rtnl_route_new(buf, sizeof(buf), 0x0a090000, 16, &onlink, 1);
+	route_check_header(nlh, 16, RT_SCOPE_LINK);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 2);
+	assert_null(top.tb[RTA_GATEWAY]);
+	assert_u32(&top, RTA_OIF, 5);
+
+	errno = 0;
+	assert_null(rtnl_route_new(buf, sizeof(buf), 0, 0, &gw, 0));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_route_multipath(void **state)
+{
+	const struct rtnl_nexthop nh[3] = {
+		{ 0x0a000001, 3 },
+		{ 0x0a000102, 4 },
+		{ 0, 5 },
+	};
+	static const char *const gws[3] = { "10.0.0.1", "10.0.1.2", NULL };
+	const struct rtnexthop *rtnh;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct attrs top, hop;
+	int len, i = 0;
+
+	nlh = rtnl_route_new(buf, sizeof(buf), 0x0a090000, 16, nh, 3);
+	route_check_header(nlh, 16, RT_SCOPE_UNIVERSE);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 2);
+	assert_in_addr(&top, RTA_DST, "10.9.0.0");
+	assert_null(top.tb[RTA_OIF]);
+	assert_null(top.tb[RTA_GATEWAY]);
+	assert_non_null(top.tb[RTA_MULTIPATH]);
+
+	rtnh = mnl_attr_get_payload(top.tb[RTA_MULTIPATH]);
+	len = mnl_attr_get_payload_len(top.tb[RTA_MULTIPATH]);
+	for (; RTNH_OK(rtnh, len); i++) {
+		assert_true(i < 3);
+		assert_int_equal(rtnh->rtnh_ifindex, nh[i].ifindex);
+		assert_int_equal(rtnh->rtnh_hops, 0);
+		assert_int_equal(rtnh->rtnh_flags, 0);
+		attrs_parse_area(RTNH_DATA(rtnh),
+				 rtnh->rtnh_len - RTNH_LENGTH(0), &hop);
+		if (gws[i]) {
+			assert_int_equal(rtnh->rtnh_len, 16);
+			assert_int_equal(hop.count, 1);
+			assert_in_addr(&hop, RTA_GATEWAY, gws[i]);
+		} else {
+			assert_int_equal(rtnh->rtnh_len, 8);
+			assert_int_equal(hop.count, 0);
+		}
+		len -= RTNH_ALIGN(rtnh->rtnh_len);
+		rtnh = RTNH_NEXT(rtnh);
+	}
+	assert_int_equal(i, 3);
+	assert_int_equal(len, 0);
+}
+
+static void test_link_dump(void **state)
+{
+	const struct ifinfomsg *ifm;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_link_dump(buf, sizeof(buf));
+	assert_header(nlh, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_family, AF_UNSPEC);
+	assert_int_equal(ifm->ifi_index, 0);
+	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + sizeof(*ifm));
+}
+
+/* Builds one request into a buffer of exactly len bytes, so that the
+ * sanitizers see any write past it. */
+typedef struct nlmsghdr *(*build_fn)(void *buf, size_t len);
+
+static const struct rtnl_veth_end big_ends[2] = {
+	{ "h1-eth0", 5, 10, mac0, 3, true },
+	{ "s1-eth1", 6, 11, mac1, 0, true },
+};
+static const struct rtnl_nexthop big_nh[3] = {
+	{ 1, 3 }, { 2, 4 }, { 0, 5 },
+};
+
+static struct nlmsghdr *build_veth(void *buf, size_t len)
+{
+	return rtnl_veth_new(buf, len, big_ends, 1400);
+}
+
+static struct nlmsghdr *build_bridge(void *buf, size_t len)
+{
+	return rtnl_bridge_new(buf, len, "br0", 2, true, true);
+}
+
+static struct nlmsghdr *build_link_set(void *buf, size_t len)
+{
+	return rtnl_link_set(buf, len, 3, true, 2);
+}
+
+static struct nlmsghdr *build_addr(void *buf, size_t len)
+{
+	return rtnl_addr_new(buf, len, 3, 0x0a000001, 24);
+}
+
+static struct nlmsghdr *build_route1(void *buf, size_t len)
+{
+	return rtnl_route_new(buf, len, 0x0a090000, 16, big_nh, 1);
+}
+
+static struct nlmsghdr *build_route3(void *buf, size_t len)
+{
+	return rtnl_route_new(buf, len, 0x0a090000, 16, big_nh, 3);
+}
+
+static struct nlmsghdr *build_dump(void *buf, size_t len)
+{
+	return rtnl_link_dump(buf, len);
+}
+
+static void enospc_check(build_fn build)
+{
+	char full[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	size_t need, len;
+	char *buf;
+
+	nlh = build(full, sizeof(full));
+	assert_non_null(nlh);
+	need = nlh->nlmsg_len;
+	for (len = 0; len < need; len++) {
+		buf = malloc(len ? len : 1);
+		assert_non_null(buf);
+		errno = 0;
+		assert_null(build(buf, len));
+		assert_int_equal(errno, ENOSPC);
+		free(buf);
+	}
+	buf = malloc(need);
+	assert_non_null(buf);
+	nlh = build(buf, need);
+	assert_non_null(nlh);
+	assert_memory_equal(buf, full, need);
+	free(buf);
+}
+
+static void test_enospc(void **state)
+{
+	static const build_fn builders[] = {
+		build_veth,   build_bridge, build_link_set, build_addr,
+		build_route1, build_route3, build_dump,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(builders) / sizeof(builders[0]); i++)
+		enospc_check(builders[i]);
+	errno = 0;
+	assert_null(rtnl_link_dump(NULL, 0));
+	assert_int_equal(errno, ENOSPC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_veth_full),
+		cmocka_unit_test(test_veth_minimal),
+		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_link_set),
+		cmocka_unit_test(test_addr_bytes),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_route_single),
+		cmocka_unit_test(test_route_multipath),
+		cmocka_unit_test(test_link_dump),
+		cmocka_unit_test(test_enospc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,512 @@
+/* lunet: the command line.  Argument parsing and printing only; the work
+ * is done by core/, topo/ and lua/. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <lauxlib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/engine.h"
+#include "core/intr.h"
+#include "core/neigh.h"
+#include "core/netns.h"
+#include "core/proc.h"
+#include "core/state.h"
+#include "lua/lunet.h"
+#include "lua/script.h"
+#include "topo/topo.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static bool quiet;
+static const char *name_opt;
+
+static void die_usage(const char *cmd);
+static void help_exit(const char *cmd);
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lunet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int need_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	return fail("this command needs root (it creates network "
+		    "namespaces); run it as root or with sudo");
+}
+
+/* Parses the options every command shares; returns optind. */
+static int common_opts(int argc, char **argv, const char *cmd)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+hqn:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			name_opt = optarg;
+			break;
+		case 'h':
+			help_exit(cmd);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			fprintf(stderr, "Try 'lunet %s --help'.\n", cmd);
+			exit(1);
+		}
+	}
+	return optind;
+}
+
+static void print_up(struct lnet *n)
+{
+	say("lunet: %s up: %u nodes, %u links in %.2f s\n", n->topo->name,
+	    n->topo->nnodes, n->topo->nlinks, n->started);
+}
+
+/* Starts the network the script returned, if it has not started it. */
+static int start_returned(lua_State *L, struct lnet *n)
+{
+	struct err err;
+
+	if (n->emu)
+		return 0;
+	if (script_method(L, -1, "start", &err))
+		return fail("%s", err.msg);
+	lua_pop(L, 1);
+	print_up(n);
+	return 0;
+}
+
+static int check_reachability(lua_State *L)
+{
+	struct err err;
+	int ok;
+
+	if (script_method(L, -1, "pingall", &err))
+		return fail("%s", err.msg);
+	lua_getfield(L, -1, "loss");
+	ok = lua_tonumber(L, -1) == 0;
+	lua_pop(L, 1);
+	if (script_lib(L, "format_pingall", -1, &err))
+		return fail("%s", err.msg);
+	say("%s\n", lua_tostring(L, -1));
+	lua_pop(L, 2);
+	return ok ? 0 : 1;
+}
+
+/* Stops (or, for "up", leaves running) every network the script made. */
+static int finish_all(lua_State *L, bool leave_up)
+{
+	struct lnet *n;
+	struct err err;
+	int rc = 0;
+	double t0;
+	lua_Integer i;
+
+	lnet_push_all(L);
+	for (i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+		n = lnet_check(L, -1);
+		lua_pop(L, 1);
+		if (!n->emu)
+			continue;
+		if (leave_up) {
+			emu_detach(n->emu);
+			n->emu = NULL;
+			say("lunet: %s is up; 'lunet down %s' removes it\n",
+			    n->topo->name, n->topo->name);
+			continue;
+		}
+		t0 = now();
+		err_clear(&err);
+		if (emu_stop(n->emu, &err))
+			rc = fail("%s", err.msg);
+		n->emu = NULL;
+		say("lunet: %s down in %.2f s\n", n->topo->name, now() - t0);
+	}
+	lua_pop(L, 2);
+	return rc;
+}
+
+static int run_file(const char *file, bool leave_up)
+{
+	struct lnet *n = NULL;
+	struct err err;
+	lua_State *L;
+	int rc = 0;
+
+	if (need_root())
+		return 1;
+	if (intr_install())
+		return fail("cannot install signal handlers");
+	L = script_new(&err);
+	if (!L)
+		return fail("%s", err.msg);
+	if (name_opt) {
+		lua_pushstring(L, name_opt);
+		lua_setfield(L, LUA_REGISTRYINDEX, LNET_NAME);
+	}
+	if (script_dofile(L, file, &err)) {
+		rc = fail("%s", err.msg);
+	} else {
+		n = luaL_testudata(L, -1, LNET_MT);
+		if (n)
+			rc = start_returned(L, n);
+		else if (leave_up)
+			say("lunet: %s returned no network\n",
+			    file ? file : "default");
+		if (!rc && n && !leave_up)
+			rc = check_reachability(L);
+	}
+	if (finish_all(L, leave_up && !rc))
+		rc = 1;
+	script_close(L);
+	return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	int i = common_opts(argc, argv, "run");
+
+	if (argc - i > 1)
+		die_usage("run");
+	return run_file(i < argc ? argv[i] : NULL, false);
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	int i = common_opts(argc, argv, "up");
+
+	if (argc - i > 1)
+		die_usage("up");
+	return run_file(i < argc ? argv[i] : NULL, true);
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	int i = common_opts(argc, argv, "down"), rc = 0;
+	struct err err;
+	double t0;
+
+	if (i == argc)
+		die_usage("down");
+	if (need_root())
+		return 1;
+	for (; i < argc; i++) {
+		t0 = now();
+		err_clear(&err);
+		if (emu_destroy(argv[i], &err))
+			rc = fail("%s", err.msg);
+		else
+			say("lunet: %s down in %.2f s\n", argv[i], now() - t0);
+	}
+	return rc;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	int i = common_opts(argc, argv, "exec"), rc;
+	char path[NETNS_PATHSIZ];
+	struct state_info info;
+	struct topo *t;
+	struct err err;
+
+	if (argc - i < 3)
+		die_usage("exec");
+	if (need_root())
+		return 1;
+	err_clear(&err);
+	rc = state_read(argv[i], &t, &info, &err);
+	if (rc == -ENOENT)
+		return fail("no emulation named '%s'", argv[i]);
+	if (rc)
+		return fail("%s", err.msg);
+	if (topo_node_find(t, argv[i + 1]) == TOPO_NONE) {
+		topo_free(t);
+		return fail("no node '%s' in emulation '%s'", argv[i + 1],
+			    argv[i]);
+	}
+	topo_free(t);
+	netns_path(path, sizeof(path), argv[i], argv[i + 1]);
+	rc = proc_exec(path, argv + i + 2);
+	fail("%s: %s", argv[i + 2], strerror(-rc));
+	return rc == -ENOENT ? 127 : 126;
+}
+
+static void format_age(char *buf, size_t len, long long created)
+{
+	long long s = (long long)time(NULL) - created;
+
+	if (s < 120)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm", s / 60);
+	else
+		snprintf(buf, len, "%lldh", s / 3600);
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	struct state_info info;
+	char **names, age[32], owner[16];
+	size_t n, i;
+	int rc;
+
+	common_opts(argc, argv, "ls");
+	rc = state_list(&names, &n);
+	if (rc)
+		return fail("%s: %s", state_dir(), strerror(-rc));
+	if (n)
+		printf("%-20s %-9s %7s %7s %8s %5s\n", "NAME", "STATUS",
+		       "NODES", "LINKS", "OWNER", "AGE");
+	for (i = 0; i < n; i++) {
+		if (state_read_info(names[i], &info))
+			continue;
+		format_age(age, sizeof(age), info.created);
+		snprintf(owner, sizeof(owner), "%d", (int)info.owner);
+		printf("%-20s %-9s %7u %7u %8s %5s\n", names[i],
+		       state_is_stale(&info) ? "stale" :
+					       state_status_name(info.status),
+		       info.nnodes, info.nlinks, info.owner ? owner : "-",
+		       age);
+	}
+	state_list_free(names, n);
+	return 0;
+}
+
+/* A directory claimed by a lunet that died before writing any state. */
+static bool empty_claim(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	if (state_path(path, sizeof(path), name, NULL) || stat(path, &st))
+		return false;
+	return time(NULL) - st.st_mtime > 10;
+}
+
+static int clean_one(const char *name, bool all, bool named)
+{
+	struct state_info info;
+	struct err err;
+	int rc;
+
+	rc = state_read_info(name, &info);
+	if (rc == -ENOENT && (named || empty_claim(name))) {
+		state_remove(name);
+		say("lunet: removed the empty record of %s\n", name);
+		return 0;
+	}
+	if (rc)
+		return named ? fail("no emulation named '%s'", name) : 0;
+	if (!named && !all && !state_is_stale(&info))
+		return 0;
+	err_clear(&err);
+	if (emu_destroy(name, &err))
+		return fail("%s", err.msg);
+	say("lunet: removed %s (%u nodes)\n", name, info.nnodes);
+	return 0;
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false;
+	char **names;
+	size_t n, k;
+	int c, i, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "ahq", longopts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'q')
+			quiet = true;
+		else if (c == 'h')
+			help_exit("clean");
+		else
+			die_usage("clean");
+	}
+	if (need_root())
+		return 1;
+	for (i = optind; i < argc; i++)
+		rc |= clean_one(argv[i], false, true);
+	if (optind == argc) {
+		if (state_list(&names, &n))
+			return fail("%s: cannot list", state_dir());
+		for (k = 0; k < n; k++)
+			rc |= clean_one(names[k], all, false);
+		state_list_free(names, n);
+	}
+	neigh_release(NULL);
+	return rc;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("lunet 0.1.0\n");
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "run", cmd_run, "[FILE]",
+	  "Build the topology FILE returns (the built-in default without\n"
+	  "FILE), check that every host reaches every other, print the\n"
+	  "result and tear it all down.  A script that starts networks\n"
+	  "itself has them torn down when it ends or fails.\n"
+	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -q, --quiet      print only errors" },
+	{ "up", cmd_up, "[FILE]",
+	  "Build the topology and leave it running (state under\n"
+	  "/run/lunet/NAME).  'lunet down NAME' removes it.\n"
+	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -q, --quiet      print only errors" },
+	{ "down", cmd_down, "NAME...",
+	  "Tear down running emulations, from their recorded state alone." },
+	{ "exec", cmd_exec, "NAME NODE COMMAND [ARG...]",
+	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
+	  "and exit status of the command." },
+	{ "ls", cmd_ls, "", "List emulations: status, nodes, links, owner." },
+	{ "clean", cmd_clean, "[--all] [NAME...]",
+	  "Remove what a lunet that crashed or was killed left behind:\n"
+	  "its processes, namespaces and records.  Without NAME, only\n"
+	  "emulations whose owner is gone; --all also removes those left\n"
+	  "up by 'lunet up' and those still owned by a running lunet." },
+	{ "help", cmd_help, "[COMMAND]", "Show help." },
+	{ "version", cmd_version, "", "Print the version." },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: lunet COMMAND [ARGS]\n\n"
+		   "A network emulator: Lua topologies built as network "
+		   "namespaces.\n\nCommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].args);
+	fprintf(f, "\n'lunet help COMMAND' or 'lunet COMMAND --help' tells "
+		   "more.\n");
+}
+
+static void cmd_usage(FILE *f, const char *name)
+{
+	const struct cmd *c = find_cmd(name);
+
+	fprintf(f, "usage: lunet %s %s\n\n%s\n", c->name, c->args, c->help);
+}
+
+/* Wrong arguments: usage on stderr, exit status 1. */
+static void die_usage(const char *name)
+{
+	cmd_usage(stderr, name);
+	exit(1);
+}
+
+/* --help: usage on stdout, exit status 0. */
+static void help_exit(const char *name)
+{
+	cmd_usage(stdout, name);
+	exit(0);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		help_exit("help");
+	if (argc > 1 && find_cmd(argv[1]))
+		help_exit(argv[1]);
+	if (argc > 1)
+		return fail("unknown command '%s'", argv[1]);
+	usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	c = find_cmd(argv[1]);
+	if (!c) {
+		fail("unknown command '%s'", argv[1]);
+		usage(stderr);
+		return 1;
+	}
+	return c->fn(argc - 1, argv + 1);
+}
