@@ -43,7 +43,7 @@ test_plan_OBJ := $(TOPO_SRC:.c=.o)
 test_rtnl_OBJ := core/rtnl.o
 test_nl_OBJ := core/nl.o core/rtnl.o
 test_state_OBJ := core/state.o core/proc.o core/intr.o $(TOPO_SRC:.c=.o)
-test_probe_OBJ := core/probe.o
+test_probe_OBJ := core/probe.o core/netns.o
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 .PHONY: all run check unit integration deps install bench clean format

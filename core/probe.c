@@ -28,6 +28,7 @@
 
 #include <ev.h>
 
+#include "core/netns.h"
 #include "core/probe.h"
 
 #define container_of(ptr, type, member) \
@@ -179,26 +180,20 @@ static void pick_ids(struct prober *pr)
  * thread uses it later, so step in just for socket() and back to home. */
 static int open_in_ns(const char *path, int home)
 {
-	int ns, fd, err;
+	int fd, err;
 
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns < 0)
-		return -errno;
-	if (setns(ns, CLONE_NEWNET) < 0) {
-		err = -errno;
-		close(ns);
+	err = netns_enter(path);
+	if (err)
 		return err;
-	}
 	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    IPPROTO_ICMP);
 	err = fd < 0 ? -errno : 0;
-	if (setns(home, CLONE_NEWNET) < 0) {
-		err = -errno;
+	if (netns_return(home) < 0) {
+		err = -EBADF;
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
 	}
-	close(ns);
 	return fd < 0 ? err : fd;
 }
 
@@ -259,9 +254,9 @@ static int open_socks(struct prober *pr, const char *const *srcs)
 	size_t i;
 	int home, fd, err = 0;
 
-	home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	home = netns_open_self();
 	if (home < 0)
-		return -errno;
+		return home;
 	for (i = 0; i < pr->npairs; i++) {
 		struct psock *s = &pr->socks[pr->pairs[i].src];
 
