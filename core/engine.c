@@ -7,9 +7,15 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include "core/engine.h"
+#include "core/feature.h"
 #include "core/intr.h"
 #include "core/neigh.h"
 #include "core/netns.h"
@@ -18,6 +24,13 @@
 #include "core/rtnl.h"
 #include "core/state.h"
 #include "topo/topo.h"
+
+/* Tags of the requests of a node's batch, to name what the kernel
+ * refused: a port's index, or one of these.  UINT32_MAX is the
+ * transport's own. */
+#define TAG_BRIDGE 0x40000000u
+#define TAG_LO 0x40000001u
+#define TAG_ROUTE 0x80000000u
 
 /* Links per netlink batch: bounded so that the namespace descriptors the
  * batch needs (two per link) stay far below the fd limit. */
@@ -258,7 +271,7 @@ static int add_switch(struct nl_batch *b, const struct topo_node *n)
 	int rc;
 
 	rc = PUSH(b, rtnl_bridge_new(TAIL(b), "br0", TOPO_IFINDEX_BRIDGE,
-				     n->stp, true), UINT32_MAX);
+				     n->stp, true), TAG_BRIDGE);
 	for (i = 0; i < n->nports && !rc; i++)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
 					   true, TOPO_IFINDEX_BRIDGE), i);
@@ -303,7 +316,7 @@ static int add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
 		if (replace)
 			nlh->nlmsg_flags = (nlh->nlmsg_flags & ~NLM_F_EXCL) |
 					   NLM_F_REPLACE;
-		rc = nl_batch_push(b, nlh, 0x80000000u | r);
+		rc = nl_batch_push(b, nlh, TAG_ROUTE | r);
 	}
 	return rc;
 }
@@ -316,7 +329,7 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node)
 
 	if (n->kind == TOPO_ROUTER && n->lo.ip)
 		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_LO, n->lo.ip,
-					   32), UINT32_MAX - 1);
+					   32), TAG_LO);
 	for (i = 0; i < n->nports && !rc; i++) {
 		const struct topo_port *p = &t->ports[n->ports[i]];
 
@@ -378,14 +391,13 @@ static int node_fail(struct err *err, const struct topo *t, uint32_t node,
 	const struct topo_node *n = &t->nodes[node];
 	char what[160];
 
-	if (f->tag == UINT32_MAX)
+	if (f->tag == TAG_BRIDGE)
 		snprintf(what, sizeof(what), "node %s: bridge br0", n->name);
-	else if (f->tag == UINT32_MAX - 1)
-		snprintf(what, sizeof(what), "node %s: loopback address",
-			 n->name);
-	else if (f->tag & 0x80000000u)
+	else if (f->tag == TAG_LO)
+		snprintf(what, sizeof(what), "node %s: loopback", n->name);
+	else if (f->tag & TAG_ROUTE)
 		snprintf(what, sizeof(what), "node %s: route %u", n->name,
-			 f->tag & 0x7fffffffu);
+			 f->tag & ~TAG_ROUTE);
 	else
 		snprintf(what, sizeof(what), "node %s: interface %s", n->name,
 			 t->ports[n->ports[f->tag]].ifname);
@@ -405,7 +417,7 @@ static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
 
 	nl_batch_reset(b);
 	rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_LO, true, -1),
-		  UINT32_MAX - 1);
+		  TAG_LO);
 	if (!rc)
 		rc = t->nodes[node].kind == TOPO_SWITCH ?
 			     add_switch(b, &t->nodes[node]) :
@@ -419,7 +431,7 @@ static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
 			       t->nodes[node].name, strerror(-rc));
 	rc = nl_batch_send(nl, b, &f);
 	nl_close(nl);
-	if (rc && f.tag == UINT32_MAX && f.error != rc)
+	if (rc && f.tag == UINT32_MAX)
 		return err_set(err, rc, "node %s: netlink: %s",
 			       t->nodes[node].name, strerror(-rc));
 	return rc ? node_fail(err, t, node, &f) : 0;
@@ -445,6 +457,94 @@ static int configure_nodes(struct emu *e, struct err *err)
 	progress(e, EMU_PHASE_NODES, e->topo->nnodes, e->topo->nnodes);
 	nl_batch_free(b);
 	return rc;
+}
+
+struct stp_count {
+	unsigned settling; /* ports still listening or learning */
+};
+
+static int count_settling(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[IFLA_MAX + 1] = { 0 }, *a;
+	struct stp_count *c = data;
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	int off = sizeof(*ifi);
+	uint8_t state;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || ifi->ifi_family != AF_BRIDGE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, off)
+		if (mnl_attr_get_type(a) <= IFLA_MAX)
+			tb[mnl_attr_get_type(a)] = a;
+	if (!tb[IFLA_PROTINFO])
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(a, tb[IFLA_PROTINFO]) {
+		if ((mnl_attr_get_type(a) & NLA_TYPE_MASK) !=
+		    IFLA_BRPORT_STATE)
+			continue;
+		state = mnl_attr_get_u8(a);
+		if (state == BR_STATE_LISTENING || state == BR_STATE_LEARNING)
+			c->settling++;
+	}
+	return MNL_CB_OK;
+}
+
+/* Ports of switch node still on their way to forwarding, or -errno. */
+static int stp_settling(struct emu *e, uint32_t node)
+{
+	struct stp_count c = { 0 };
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct nl *nl;
+	int rc;
+
+	nl = open_in_node(e, node, &rc);
+	if (!nl)
+		return rc;
+	nlh = rtnl_link_dump(buf, sizeof(buf));
+	if (!nlh) {
+		nl_close(nl);
+		return -errno;
+	}
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family =
+		AF_BRIDGE;
+	rc = nl_dump(nl, nlh, count_settling, &c);
+	nl_close(nl);
+	return rc ? rc : (int)c.settling;
+}
+
+/* Phase 4, for topologies with spanning tree: waits until every STP port
+ * is forwarding or blocking, so that the network works when start()
+ * returns.  Bounded: a tree that never settles is the user's to see. */
+static int wait_stp(struct emu *e, struct err *err)
+{
+	struct timespec ts = { 0, 250 * 1000 * 1000 };
+	const struct topo *t = e->topo;
+	int round, settling, rc;
+	uint32_t i;
+	bool any = false;
+
+	for (i = 0; i < t->nnodes; i++)
+		any |= t->nodes[i].kind == TOPO_SWITCH && t->nodes[i].stp;
+	for (round = 0; any && round < 120; round++) {
+		settling = 0;
+		for (i = 0; i < t->nnodes; i++) {
+			if (t->nodes[i].kind != TOPO_SWITCH || !t->nodes[i].stp)
+				continue;
+			rc = stp_settling(e, i);
+			if (rc < 0)
+				return err_set(err, rc, "node %s: spanning tree "
+					       "state: %s", t->nodes[i].name,
+					       strerror(-rc));
+			settling += rc;
+		}
+		if (!settling)
+			break;
+		if ((rc = check_intr(err)))
+			return rc;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 /* Kills what runs in the namespaces we made, then removes them. */
@@ -487,6 +587,35 @@ static void emu_free(struct emu *e)
 	free(e->made);
 	free(e->down);
 	free(e);
+}
+
+/* Refuses up front a topology this kernel cannot build, naming what is
+ * missing and what needs it. */
+static int check_features(const struct topo *t, struct err *err)
+{
+	uint32_t i, sw = TOPO_NONE;
+	int rc;
+
+	if (t->nlinks) {
+		rc = feature_has(FEAT_VETH);
+		if (rc == 0)
+			return err_set(err, -EOPNOTSUPP,
+				       "this kernel lacks veth support (%s), "
+				       "which every link needs",
+				       feature_config(FEAT_VETH));
+		if (rc < 0)
+			return err_set(err, rc, "cannot probe the kernel: %s",
+				       strerror(-rc));
+	}
+	for (i = 0; i < t->nnodes && sw == TOPO_NONE; i++)
+		if (t->nodes[i].kind == TOPO_SWITCH)
+			sw = i;
+	if (sw != TOPO_NONE && feature_has(FEAT_BRIDGE) == 0)
+		return err_set(err, -EOPNOTSUPP,
+			       "this kernel lacks bridge support (%s), which "
+			       "switch %s needs",
+			       feature_config(FEAT_BRIDGE), t->nodes[sw].name);
+	return 0;
 }
 
 static int claim(struct topo *t, struct err *err)
@@ -543,6 +672,8 @@ static int build(struct emu *e, struct err *err)
 	if (!rc)
 		rc = configure_nodes(e, err);
 	if (!rc)
+		rc = wait_stp(e, err);
+	if (!rc)
 		rc = record(e, STATE_RUNNING, err);
 	return rc;
 }
@@ -573,7 +704,9 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	e->info.owner = getpid();
 	e->info.owner_start = proc_starttime(e->info.owner);
 	e->info.created = time(NULL);
-	rc = claim(t, err);
+	rc = check_features(t, err);
+	if (!rc)
+		rc = claim(t, err);
 	if (rc) {
 		emu_free(e);
 		return rc;

@@ -21,13 +21,32 @@
 /* Forward delay of an STP bridge, in clock_t (centiseconds: the kernel
  * converts with clock_t_to_jiffies).  The default 15 s makes a port wait
  * 30 s in listening + learning; the kernel refuses less than 2 s while
- * STP is on, so 4 s keeps a margin and converges in 8 s. */
-#define BRIDGE_STP_FORWARD_DELAY 400
+ * STP is on, and 2 s (the 802.1D minimum) converges in 4 s. */
+#define BRIDGE_STP_FORWARD_DELAY 200
 
 /* Whether size more bytes, aligned, fit after the message. */
 static bool hdr_room(const struct nlmsghdr *nlh, size_t len, size_t size)
 {
 	return nlh->nlmsg_len + MNL_ALIGN(size) <= len;
+}
+
+/* An attribute with its alignment padding zeroed: libmnl 1.0.4 leaves
+ * the padding as it found it, and a request should not carry stale bytes
+ * (nor differ from one build to the next). */
+static bool attr_put(struct nlmsghdr *nlh, size_t len, uint16_t type,
+		     size_t size, const void *data)
+{
+	size_t need = MNL_ATTR_HDRLEN + MNL_ALIGN(size);
+	size_t room = len - nlh->nlmsg_len;
+
+	memset(mnl_nlmsg_get_payload_tail(nlh), 0, need < room ? need : room);
+	return mnl_attr_put_check(nlh, len, type, size, data);
+}
+
+static bool attr_put_str(struct nlmsghdr *nlh, size_t len, uint16_t type,
+			 const char *s)
+{
+	return attr_put(nlh, len, type, strlen(s) + 1, s);
 }
 
 static void *nospace(void)
@@ -78,13 +97,13 @@ static bool veth_end_put(struct nlmsghdr *nlh, size_t len,
 			 const struct rtnl_veth_end *end, uint32_t mtu)
 {
 	if (end->ifname &&
-	    !mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, end->ifname))
+	    !attr_put_str(nlh, len, IFLA_IFNAME, end->ifname))
 		return false;
 	if (end->netns_fd >= 0 &&
 	    !mnl_attr_put_u32_check(nlh, len, IFLA_NET_NS_FD, end->netns_fd))
 		return false;
 	if (end->mac &&
-	    !mnl_attr_put_check(nlh, len, IFLA_ADDRESS, ETH_ALEN, end->mac))
+	    !attr_put(nlh, len, IFLA_ADDRESS, ETH_ALEN, end->mac))
 		return false;
 	if (mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, mtu))
 		return false;
@@ -116,7 +135,7 @@ static struct nlattr *linkinfo_start(struct nlmsghdr *nlh, size_t len,
 {
 	*info = mnl_attr_nest_start_check(nlh, len, IFLA_LINKINFO);
 	if (!*info ||
-	    !mnl_attr_put_strz_check(nlh, len, IFLA_INFO_KIND, kind))
+	    !attr_put_str(nlh, len, IFLA_INFO_KIND, kind))
 		return NULL;
 	return mnl_attr_nest_start_check(nlh, len, IFLA_INFO_DATA);
 }
@@ -164,12 +183,32 @@ struct nlmsghdr *rtnl_bridge_new(void *buf, size_t len, const char *ifname,
 			 ifindex, up);
 	if (!nlh)
 		return NULL;
-	if (ifname && !mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, ifname))
+	if (ifname && !attr_put_str(nlh, len, IFLA_IFNAME, ifname))
 		return nospace();
 	data = linkinfo_start(nlh, len, "bridge", &info);
 	if (!data ||
 	    !mnl_attr_put_u32_check(nlh, len, IFLA_BR_STP_STATE, stp) ||
 	    !mnl_attr_put_u32_check(nlh, len, IFLA_BR_FORWARD_DELAY, delay))
+		return nospace();
+	linkinfo_end(nlh, info, data);
+	return nlh;
+}
+
+struct nlmsghdr *rtnl_link_new_kind(void *buf, size_t len,
+				    const char *ifname, const char *kind)
+{
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+
+	nlh = link_start(buf, len,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+			 0, false);
+	if (!nlh)
+		return NULL;
+	if (!mnl_attr_put_strz_check(nlh, len, IFLA_IFNAME, ifname))
+		return nospace();
+	data = linkinfo_start(nlh, len, kind, &info);
+	if (!data)
 		return nospace();
 	linkinfo_end(nlh, info, data);
 	return nlh;

@@ -51,6 +51,11 @@ struct nlmsghdr *rtnl_veth_new(void *buf, size_t len,
 struct nlmsghdr *rtnl_bridge_new(void *buf, size_t len, const char *ifname,
 				 int ifindex, bool stp, bool up);
 
+/* RTM_NEWLINK creating a link of kind with no other attributes: used to
+ * ask the kernel whether it knows the kind (core/feature.c). */
+struct nlmsghdr *rtnl_link_new_kind(void *buf, size_t len,
+				    const char *ifname, const char *kind);
+
 /* RTM_NEWLINK on an existing link: sets IFF_UP when up, clears it when
  * not; sets the master when master >= 0 (0 releases it). */
 struct nlmsghdr *rtnl_link_set(void *buf, size_t len, int ifindex, bool up,

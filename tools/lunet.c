@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/engine.h"
+#include "core/feature.h"
 #include "core/intr.h"
 #include "core/neigh.h"
 #include "core/netns.h"
@@ -398,6 +399,26 @@ static int cmd_clean(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 
+static int cmd_doctor(int argc, char **argv)
+{
+	int f, has, rc = 0;
+
+	common_opts(argc, argv, "doctor");
+	if (need_root())
+		return 1;
+	printf("%-9s %-8s %-20s %s\n", "FEATURE", "KERNEL", "CONFIG",
+	       "USED FOR");
+	for (f = 0; f < FEAT_COUNT; f++) {
+		has = feature_has(f);
+		printf("%-9s %-8s %-20s %s\n", feature_name(f),
+		       has > 0 ? "yes" : has == 0 ? "missing" : "unknown",
+		       feature_config(f), feature_use(f));
+		if (has <= 0 && (f == FEAT_VETH || f == FEAT_BRIDGE))
+			rc = 1;
+	}
+	return rc;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	printf("lunet 0.1.0\n");
@@ -428,6 +449,10 @@ static const struct cmd cmds[] = {
 	  "its processes, namespaces and records.  Without NAME, only\n"
 	  "emulations whose owner is gone; --all also removes those left\n"
 	  "up by 'lunet up' and those still owned by a running lunet." },
+	{ "doctor", cmd_doctor, "",
+	  "Probe the kernel for the features lunet uses and say which are\n"
+	  "missing.  Exit status 1 when one lunet cannot do without is\n"
+	  "missing." },
 	{ "help", cmd_help, "[COMMAND]", "Show help." },
 	{ "version", cmd_version, "", "Print the version." },
 };

@@ -8,7 +8,13 @@ LUNET=${LUNET:-./lunet}
 SRC=${LUNET_SRC:-.}
 TMP=$(mktemp -d /tmp/lunet-test.XXXXXX)
 EMUS=()
+AT_EXIT=()
 RUN_ID="t$$"
+
+# at_exit CMD: run CMD (a string) when the test ends, however it ends.
+at_exit() {
+	AT_EXIT+=("$1")
+}
 
 emu_name() {
 	local n="${RUN_ID}_$1"
@@ -26,7 +32,10 @@ leftovers() {
 }
 
 cleanup() {
-	local rc=$? e
+	local rc=$? e c
+	for c in "${AT_EXIT[@]}"; do
+		eval "$c" >/dev/null 2>&1 || true
+	done
 	for e in "${EMUS[@]}"; do
 		"$LUNET" clean -q "$e" >/dev/null 2>&1 || true
 	done

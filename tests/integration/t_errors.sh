@@ -113,3 +113,14 @@ if id nobody >/dev/null 2>&1; then
 		"$TMP/lunet-copy" run --name "$e" "$SRC/examples/demo.lua"
 	assert_clean "$e"
 fi
+
+# A kernel lacking a feature the topology needs: refused before anything
+# is made, naming the feature and what needs it.  (This kernel has veth
+# and bridges, so LUNET_KERNEL_LACKS makes lunet treat them as missing;
+# t_doctor checks the probe itself against the real kernel.)
+expect_fail "lacks bridge support \(CONFIG_BRIDGE\), which switch s1 needs" \
+	env LUNET_KERNEL_LACKS=bridge "$LUNET" run --name "$e" "$SRC/examples/demo.lua"
+assert_clean "$e"
+expect_fail "lacks veth support" \
+	env LUNET_KERNEL_LACKS=vxlan,veth "$LUNET" run --name "$e" "$SRC/examples/demo.lua"
+assert_clean "$e"

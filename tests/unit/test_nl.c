@@ -648,7 +648,7 @@ static void live_check_links(struct nl *nl)
 
 	links_get(nl, &ls);
 	li = links_find(&ls, "br0");
-	CHECK(li->ifindex == 10 && li->stp == 1 && li->fwd_delay == 400);
+	CHECK(li->ifindex == 10 && li->stp == 1 && li->fwd_delay == 200);
 	li = links_find(&ls, "br1");
 	CHECK(li->ifindex == 11 && li->stp == 0 && li->fwd_delay == 0);
 	li = links_find(&ls, "va");

@@ -240,8 +240,33 @@ static void bridge_check(bool stp, bool up, uint32_t delay)
 static void test_bridge(void **state)
 {
 	/* Centiseconds, at least the kernel's 2 s minimum with STP. */
-	bridge_check(true, true, 400);
+	bridge_check(true, true, 200);
 	bridge_check(false, false, 0);
+}
+
+static void test_link_new_kind(void **state)
+{
+	struct attrs top, info;
+	const struct ifinfomsg *ifm;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_link_new_kind(buf, sizeof(buf), "probe0", "dummy");
+	assert_header(nlh, RTM_NEWLINK, F_NEW);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_index, 0);
+	assert_int_equal(ifm->ifi_flags, 0);
+	attrs_parse(nlh, sizeof(*ifm), &top);
+	assert_int_equal(top.count, 2);
+	assert_str(&top, IFLA_IFNAME, "probe0");
+	attrs_parse_nested(top.tb[IFLA_LINKINFO], &info);
+	assert_str(&info, IFLA_INFO_KIND, "dummy");
+	/* An empty data nest at most: no attributes of any kind. */
+	if (info.tb[IFLA_INFO_DATA])
+		assert_int_equal(mnl_attr_get_payload_len(info.tb[IFLA_INFO_DATA]),
+				 0);
+	assert_null(rtnl_link_new_kind(buf, 24, "probe0", "dummy"));
+	assert_int_equal(errno, ENOSPC);
 }
 
 static void test_link_set(void **state)
@@ -513,6 +538,8 @@ static void enospc_check(build_fn build)
 	size_t need, len;
 	char *buf;
 
+	/* Different garbage in each buffer: every byte must be written. */
+	memset(full, 0xa5, sizeof(full));
 	nlh = build(full, sizeof(full));
 	assert_non_null(nlh);
 	need = nlh->nlmsg_len;
@@ -526,6 +553,7 @@ static void enospc_check(build_fn build)
 	}
 	buf = malloc(need);
 	assert_non_null(buf);
+	memset(buf, 0x5a, need);
 	nlh = build(buf, need);
 	assert_non_null(nlh);
 	assert_memory_equal(buf, full, need);
@@ -553,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_veth_full),
 		cmocka_unit_test(test_veth_minimal),
 		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_link_new_kind),
 		cmocka_unit_test(test_link_set),
 		cmocka_unit_test(test_addr_bytes),
 		cmocka_unit_test(test_addr),

@@ -1,0 +1,24 @@
+# lunet doctor's answers agree with what the kernel really does: each link
+# kind is tried with ip(8) in a throwaway namespace and compared.
+. "$(dirname "$0")/lib.sh"
+expect_ok "$LUNET" doctor
+for kind in veth:veth bridge:bridge vxlan:"vxlan id 1" macvlan:"macvlan" \
+	dummy:dummy vrf:"vrf table 10" vlan:"vlan id 5" gre:gretap geneve:"geneve id 1 remote 127.0.0.2"; do
+	name=${kind%%:*}
+	spec=${kind#*:}
+	case $name in
+	macvlan|vlan) spec="link p0 type $spec" ;;
+	*) spec="type $spec" ;;
+	esac
+	# shellcheck disable=SC2086
+	if unshare -n sh -c "ip link add p0 type veth peer p1 2>/dev/null; ip link add x0 $spec" >/dev/null 2>&1; then
+		want=yes
+	else
+		want=missing
+	fi
+	got=$(awk -v n="$name" '$1 == n {print $2}' "$TMP/out")
+	[ "$got" = "$want" ] || fail "doctor says $name is '$got', the kernel says '$want'"
+done
+LUNET_KERNEL_LACKS=bridge "$LUNET" doctor >"$TMP/o" 2>&1 && fail "doctor exits 0 without bridges"
+grep -qE "^bridge +missing" "$TMP/o" || fail "doctor does not report bridge missing"
+true
