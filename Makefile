@@ -28,7 +28,7 @@ endif
 TOPO_SRC := $(wildcard topo/*.c)
 CORE_SRC := $(wildcard core/*.c)
 LUA_SRC := $(wildcard lua/*.c)
-TOOL_SRC := tools/lunet.c
+TOOL_SRC := $(wildcard tools/*.c)
 LUA_LIB := $(wildcard lua/*.lua)
 
 OBJ = $(patsubst %.c,$(BUILD)/%.o,$(1))

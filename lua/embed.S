@@ -5,6 +5,10 @@
 lunet_lua_src:
 	.incbin "lua/lunet.lua"
 	.byte 0
+	.global lunet_topo_src
+lunet_topo_src:
+	.incbin "lua/topo.lua"
+	.byte 0
 	.global lunet_default_src
 lunet_default_src:
 	.incbin "examples/default.lua"

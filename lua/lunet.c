@@ -6,6 +6,20 @@
 #include "lua/lunet.h"
 
 extern const char lunet_lua_src[];
+extern const char lunet_topo_src[];
+
+/* Runs one embedded Lua file with the module table (on top) as its
+ * argument. */
+static int run_lib(lua_State *L, const char *src, const char *name)
+{
+	int rc = luaL_loadbuffer(L, src, strlen(src), name);
+
+	if (rc)
+		return rc;
+	lua_pushvalue(L, -2);
+	rc = lua_pcall(L, 1, 0, 0);
+	return rc;
+}
 
 int lunet_open(lua_State *L)
 {
@@ -15,12 +29,9 @@ int lunet_open(lua_State *L)
 	llink_open(L);
 	lua_newtable(L);
 	lnet_open(L);
-	rc = luaL_loadbuffer(L, lunet_lua_src, strlen(lunet_lua_src),
-			     "=lunet.lua");
-	if (rc)
-		return rc;
-	lua_pushvalue(L, -2);
-	rc = lua_pcall(L, 1, 1, 0);
+	rc = run_lib(L, lunet_lua_src, "=lunet.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_topo_src, "=topo.lua");
 	if (rc)
 		return rc;
 	lua_pushvalue(L, -1);
@@ -28,6 +39,6 @@ int lunet_open(lua_State *L)
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
 	lua_pushvalue(L, -2);
 	lua_setfield(L, -2, "lunet");
-	lua_pop(L, 3);
+	lua_pop(L, 2);
 	return 0;
 }

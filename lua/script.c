@@ -105,3 +105,54 @@ int script_lib(lua_State *L, const char *name, int idx, struct err *err)
 	lua_pushvalue(L, idx);
 	return pcall(L, 1, err);
 }
+
+/* Pushes one "key=value" or "value" of a topology spec into the table on
+ * top of the stack. */
+static void spec_item(lua_State *L, const char *item, size_t len,
+		      lua_Integer *pos)
+{
+	const char *eq = memchr(item, '=', len);
+	const char *v = eq ? eq + 1 : item;
+	size_t vlen = eq ? len - (size_t)(eq + 1 - item) : len;
+
+	if (eq)
+		lua_pushlstring(L, item, (size_t)(eq - item));
+	lua_pushlstring(L, v, vlen);
+	if (lua_stringtonumber(L, lua_tostring(L, -1)))
+		lua_remove(L, -2);
+	if (eq)
+		lua_settable(L, -3);
+	else
+		lua_rawseti(L, -2, ++*pos);
+}
+
+int script_dotopo(lua_State *L, const char *spec, struct err *err)
+{
+	size_t nlen = strcspn(spec, ",");
+	lua_Integer pos = 0;
+	const char *p;
+	size_t len;
+
+	lua_getglobal(L, "lunet");
+	lua_getfield(L, -1, "topo");
+	lua_remove(L, -2);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return err_set(err, -1, "--topo: no topology generators");
+	}
+	lua_pushlstring(L, spec, nlen);
+	if (lua_gettable(L, -2) != LUA_TFUNCTION) {
+		lua_pop(L, 2);
+		return err_set(err, -1, "--topo: unknown topology '%.*s'",
+			       (int)nlen, spec);
+	}
+	lua_remove(L, -2);
+	lua_newtable(L);
+	for (p = spec + nlen; *p == ','; p += len) {
+		p++;
+		len = strcspn(p, ",");
+		if (len)
+			spec_item(L, p, len, &pos);
+	}
+	return pcall(L, 1, err);
+}

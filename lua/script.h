@@ -23,6 +23,13 @@ void script_close(lua_State *L);
  * err. */
 int script_dofile(lua_State *L, const char *file, struct err *err);
 
+/* Builds a generated topology from a Mininet-style spec, "fattree,k=4"
+ * or "linear,100": calls lunet.topo.<name>{...} with the key=value pairs
+ * (numbers when they look like numbers) and the positional values as
+ * [1], [2], ...; leaves the network on the stack.  Returns 0 or -1 with
+ * err set. */
+int script_dotopo(lua_State *L, const char *spec, struct err *err);
+
 /* Calls method name of the object at index obj with no arguments,
  * protected; leaves one result on the stack.  Returns 0 or -1 with err. */
 int script_method(lua_State *L, int obj, const char *name, struct err *err);

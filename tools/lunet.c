@@ -21,6 +21,7 @@
 #include "core/state.h"
 #include "lua/lunet.h"
 #include "lua/script.h"
+#include "tools/cli.h"
 #include "topo/topo.h"
 
 struct cmd {
@@ -30,14 +31,19 @@ struct cmd {
 	const char *help;
 };
 
-static bool quiet;
+bool cli_quiet;
 static const char *name_opt;
+static const char *topo_opt;
 
-static void die_usage(const char *cmd);
-static void help_exit(const char *cmd);
+#define die_usage cli_usage_exit
+#define help_exit cli_help_exit
+#define say cli_say
+#define fail cli_fail
+#define need_root cli_need_root
+#define now cli_now
+#define quiet cli_quiet
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void cli_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,8 +55,7 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,7 +67,7 @@ static int fail(const char *fmt, ...)
 	return 1;
 }
 
-static double now(void)
+double cli_now(void)
 {
 	struct timespec ts;
 
@@ -70,7 +75,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int need_root(void)
+int cli_need_root(void)
 {
 	if (geteuid() == 0)
 		return 0;
@@ -85,13 +90,18 @@ static int common_opts(int argc, char **argv, const char *cmd)
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "topo", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hqn:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hqn:t:", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
+		case 't':
+			topo_opt = optarg;
+			break;
 		case 'n':
 			name_opt = optarg;
 			break;
@@ -197,7 +207,10 @@ static int run_file(const char *file, bool leave_up)
 		lua_pushstring(L, name_opt);
 		lua_setfield(L, LUA_REGISTRYINDEX, LNET_NAME);
 	}
-	if (script_dofile(L, file, &err)) {
+	if (topo_opt && file) {
+		rc = fail("give a FILE or --topo, not both");
+	} else if (topo_opt ? script_dotopo(L, topo_opt, &err) :
+			      script_dofile(L, file, &err)) {
 		rc = fail("%s", err.msg);
 	} else {
 		n = luaL_testudata(L, -1, LNET_MT);
@@ -432,11 +445,14 @@ static const struct cmd cmds[] = {
 	  "result and tear it all down.  A script that starts networks\n"
 	  "itself has them torn down when it ends or fails.\n"
 	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC  a generated topology instead of FILE, Mininet\n"
+	  "                   style: fattree,k=4  linear,100  leafspine,spines=2\n"
 	  "  -q, --quiet      print only errors" },
 	{ "up", cmd_up, "[FILE]",
 	  "Build the topology and leave it running (state under\n"
 	  "/run/lunet/NAME).  'lunet down NAME' removes it.\n"
 	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC  a generated topology instead of FILE\n"
 	  "  -q, --quiet      print only errors" },
 	{ "down", cmd_down, "NAME...",
 	  "Tear down running emulations, from their recorded state alone." },
@@ -490,14 +506,14 @@ static void cmd_usage(FILE *f, const char *name)
 }
 
 /* Wrong arguments: usage on stderr, exit status 1. */
-static void die_usage(const char *name)
+void cli_usage_exit(const char *name)
 {
 	cmd_usage(stderr, name);
 	exit(1);
 }
 
 /* --help: usage on stdout, exit status 0. */
-static void help_exit(const char *name)
+void cli_help_exit(const char *name)
 {
 	cmd_usage(stdout, name);
 	exit(0);
