@@ -18,7 +18,8 @@ WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -I. $(WARN) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm \
+	$(shell pkg-config --libs libedit 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -36,7 +37,8 @@ LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
 	$(BUILD)/lua/embed.o
 
 # Each unit test links only the modules it tests.
-UNIT := test_ip test_topo test_plan test_rtnl test_nl test_state test_probe
+UNIT := test_ip test_topo test_plan test_rtnl test_nl test_state test_probe \
+	test_topo_gen test_events test_stream test_ctl
 test_ip_OBJ := topo/ip.o
 test_topo_OBJ := $(TOPO_SRC:.c=.o)
 test_plan_OBJ := $(TOPO_SRC:.c=.o)
@@ -44,13 +46,17 @@ test_rtnl_OBJ := core/rtnl.o
 test_nl_OBJ := core/nl.o core/rtnl.o
 test_state_OBJ := core/state.o core/proc.o core/intr.o $(TOPO_SRC:.c=.o)
 test_probe_OBJ := core/probe.o core/netns.o
+test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/embed.o
+test_events_OBJ := core/events.o
+test_stream_OBJ := core/stream.o core/netns.o
+test_ctl_OBJ := core/ctl.o
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 .PHONY: all run check unit integration deps install bench clean format
 all: lunet
 
 lunet: $(BUILD)/lunet
-	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
+	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
 
 $(BUILD)/lunet: $(LUNET_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

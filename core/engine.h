@@ -39,6 +39,11 @@ struct emu_opts {
 	void *arg;
 };
 
+/* Sets the progress callback of builds and teardowns whose emu_opts give
+ * none (a script's net:start()), for the whole process: the command line
+ * sets it once, before running a script. */
+void emu_progress_default(const struct emu_opts *opts);
+
 /* Builds t, which must be planned (topo_plan()).  The emulation's name is
  * t->name.  On success *out is the running emulation, owned by this
  * process (state "running").  The emulation keeps a pointer to t: t must
@@ -66,5 +71,28 @@ struct topo *emu_topo(const struct emu *e);
  * "lunet clean").  Returns 0, -ENOENT when there is no such emulation, or
  * -errno with err set. */
 int emu_destroy(const char *name, struct err *err);
+
+/* Makes this process the owner of e, recorded as left up ("lunet up"'s
+ * daemon, after fork()).  Returns 0 or -errno. */
+int emu_adopt(struct emu *e);
+
+/* Frees e and leaves the emulation as it is: another process owns it. */
+void emu_release(struct emu *e);
+
+/* Whether link l is up (not set down by emu_link_set()). */
+bool emu_link_is_up(const struct emu *e, uint32_t link);
+
+/* Brings the n links in links[] up or down together, with one netlink
+ * batch per node they touch; going up, every end is up before any route
+ * through them is put back.  Returns 0 or -errno with err set. */
+int emu_links_set(struct emu *e, const uint32_t *links, size_t n, bool up,
+		  struct err *err);
+
+/* Makes every port of a new emulation able to send at once.  A veth end
+ * that came up before its peer gets its queue only when the kernel's link
+ * watcher runs, up to a second later, and drops what it sends meanwhile
+ * (the first ARP request, retried a second later); asking for each port
+ * by index runs the watcher for it now.  Returns 0 or -errno. */
+int emu_settle(struct emu *e);
 
 #endif

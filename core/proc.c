@@ -175,13 +175,29 @@ static int cmp_ino(const void *a, const void *b)
 }
 
 /* Reaps the processes we killed that were our own children, so that no
- * zombie of ours outlives the emulation. */
-static void reap(const pid_t *pids, size_t n)
+ * zombie of ours outlives the emulation.  A killed child may still be on
+ * its way out (its namespaces already released, not yet a zombie), so
+ * wait for it a little; a pid that is not our child answers ECHILD at
+ * once. */
+static void reap(pid_t *pids, size_t n)
 {
-	size_t i;
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	size_t i, left = n;
+	int round;
 
-	for (i = 0; i < n; i++)
-		waitpid(pids[i], NULL, WNOHANG);
+	for (round = 0; left && round < 200; round++) {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if (!pids[i])
+				continue;
+			if (waitpid(pids[i], NULL, WNOHANG) == 0)
+				left++;
+			else
+				pids[i] = 0;
+		}
+		if (left)
+			nanosleep(&ts, NULL);
+	}
 }
 
 /* One pass over /proc: signals every process in one of the namespaces,
@@ -236,7 +252,6 @@ int proc_kill_netns(const ino_t *inodes, size_t n)
 	 * children, and dying processes leave /proc shortly after. */
 	for (round = 0; m && round < 300; round++) {
 		found = kill_pass(sorted, m, killed, &nkilled);
-		reap(killed, nkilled);
 		if (found < 0) {
 			total = found;
 			break;

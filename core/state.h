@@ -25,7 +25,8 @@ struct topo;
 enum state_status {
 	STATE_BUILDING, /* being built by owner */
 	STATE_RUNNING,  /* up, owned by a lunet process (run, console) */
-	STATE_UP,       /* up, left running by "lunet up" (no owner) */
+	STATE_UP,       /* up, left running by "lunet up": owned by its
+			 * daemon (or by nobody) */
 	STATE_STOPPING, /* being torn down */
 };
 
@@ -72,8 +73,8 @@ void state_list_free(char **names, size_t n);
 /* True when the owner recorded in info is still the same live process. */
 bool state_owner_alive(const struct state_info *info);
 
-/* True when an emulation was abandoned: its owner died before it was
- * left up, or while it was being torn down. */
+/* True when an emulation was abandoned: its owner died (a "lunet up"
+ * daemon included), unless it was left up with no owner at all. */
 bool state_is_stale(const struct state_info *info);
 
 const char *state_status_name(enum state_status s);

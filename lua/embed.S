@@ -9,6 +9,10 @@ lunet_lua_src:
 lunet_topo_src:
 	.incbin "lua/topo.lua"
 	.byte 0
+	.global lunet_test_src
+lunet_test_src:
+	.incbin "lua/test.lua"
+	.byte 0
 	.global lunet_default_src
 lunet_default_src:
 	.incbin "examples/default.lua"

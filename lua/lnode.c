@@ -4,7 +4,6 @@
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/engine.h"
@@ -126,36 +125,18 @@ static char **build_argv(lua_State *L, int first)
 	return argv;
 }
 
-static int exit_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
-}
-
 static int l_cmd(lua_State *L)
 {
 	struct lnet *n;
 	uint32_t i = lnode_check(L, 1, &n);
-	char path[128], *out = NULL;
+	char path[128];
 	char **argv;
-	size_t len;
-	int rc, status;
 
 	lnet_need_running(L, n);
 	argv = build_argv(L, 2);
 	emu_nspath(n->emu, i, path, sizeof(path));
-	rc = proc_run(path, argv, &out, &len, &status);
-	if (rc)
-		return luaL_error(L, "node %s: %s: %s",
-				  n->topo->nodes[i].name, argv[0],
-				  strerror(-rc));
-	lua_pushlstring(L, out, len);
-	free(out);
-	lua_pushinteger(L, exit_code(status));
-	return 2;
+	/* Waits on the event loop, so timers, probes and flaps go on. */
+	return lcmd_run(L, path, argv, n->topo->nodes[i].name);
 }
 
 static int open_log(struct lnet *n, uint32_t i)
@@ -195,6 +176,7 @@ static int l_spawn(lua_State *L)
 	if (pid < 0)
 		return luaL_error(L, "node %s: %s: %s", n->topo->nodes[i].name,
 				  argv[0], strerror(-pid));
+	lfault_spawned(L, 1, argv, pid);
 	lua_pushinteger(L, pid);
 	return 1;
 }

@@ -7,6 +7,7 @@
 
 extern const char lunet_lua_src[];
 extern const char lunet_topo_src[];
+extern const char lunet_test_src[];
 
 /* Runs one embedded Lua file with the module table (on top) as its
  * argument. */
@@ -29,9 +30,15 @@ int lunet_open(lua_State *L)
 	llink_open(L);
 	lua_newtable(L);
 	lnet_open(L);
+	ltime_open(L);
+	lfault_open(L);
+	lprobe_open(L);
+	ltest_open(L);
 	rc = run_lib(L, lunet_lua_src, "=lunet.lua");
 	if (!rc)
 		rc = run_lib(L, lunet_topo_src, "=topo.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_test_src, "=test.lua");
 	if (rc)
 		return rc;
 	lua_pushvalue(L, -1);

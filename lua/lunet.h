@@ -12,9 +12,11 @@
 #include <lua.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct topo;
 struct emu;
+struct events;
 
 struct lnet {
 	struct topo *topo;
@@ -63,5 +65,64 @@ void lnet_push_all(lua_State *L);
 /* net:ping(a, b) and net:pingall{sample=N}, in lping.c. */
 int lping_ping(lua_State *L);
 int lping_pingall(lua_State *L);
+
+/* ---- Scenarios: time, faults, probes, events and tests ------------------
+ * (ltime.c, lcmd.c, lfault.c, lprobe.c, ltest.c, test.lua; see
+ * docs/scenarios.md). */
+
+/* Each adds its functions to the module table on top of the stack. */
+void ltime_open(lua_State *L);
+void lfault_open(lua_State *L);
+void lprobe_open(lua_State *L);
+void ltest_open(lua_State *L);
+
+/* A duration argument: seconds as a number, or "200ms", "5s", "2m",
+ * "100us".  Raises an error for anything else or a negative value. */
+double ltime_checkduration(lua_State *L, int idx);
+
+/* Something a Lua call waits for on the event loop (a probe, a command, a
+ * task).  Its owner sets done with ltime_done() from a watcher; cancel,
+ * when set, stops what is waited for if the waiting task is cancelled. */
+struct ltime_wait {
+	bool done;
+	void *task; /* internal: the task to wake */
+	void (*cancel)(struct ltime_wait *w);
+};
+
+/* Waits for w: a lunet task yields (other tasks, probes and flaps go on)
+ * and k(L, LUA_YIELD, ctx) runs when it is woken; any other caller runs
+ * the loop until w is done, then calls k(L, LUA_OK, ctx).  Must be called
+ * as "return ltime_wait(...)"; whatever the caller needs afterwards must
+ * live on the Lua stack (a yield unwinds the C stack). */
+int ltime_wait(lua_State *L, struct ltime_wait *w, lua_KContext ctx,
+	       lua_KFunction k);
+void ltime_done(struct ltime_wait *w);
+
+/* node:cmd() (lcmd.c): runs argv in the namespace nspath without stopping
+ * the event loop and returns (output, status) to Lua.  Used as "return
+ * lcmd_run(...)". */
+int lcmd_run(lua_State *L, const char *nspath, char **argv,
+	     const char *node);
+
+/* The state's event log (made on first use, freed with the state). */
+struct events *levents_get(lua_State *L);
+
+/* The seconds lunet.now() counts: since the state's event log began. */
+double ltime_now(lua_State *L);
+
+/* Appends an event to the run's log: kind, then "key:T", value pairs up to
+ * a NULL key, T being s (const char *), i (long long), f (double) or b
+ * (int).  Returns the event's sequence number. */
+long long levent(lua_State *L, const char *kind, ...);
+
+/* node:spawn() tells the fault layer what it started (node: the stack
+ * index of the node handle), so that a failed node's processes can be
+ * restarted and a reset can undo what a test started. */
+void lfault_spawned(lua_State *L, int node, char **argv, pid_t pid);
+
+/* link:up()/down() (link: the stack index of the link handle): the user's
+ * own state of the link, which faults (failed nodes, partitions, flaps)
+ * may hold down on top.  Raises an error when the kernel refuses. */
+void lfault_link_admin(lua_State *L, int link, bool up);
 
 #endif

@@ -24,4 +24,25 @@ void cli_usage_exit(const char *name) __attribute__((noreturn));
 
 double cli_now(void);
 
+/* What "lunet console" shares with the rest (tools/cmd_console.c). */
+struct lua_State;
+struct lnet;
+
+/* Runs the topology file (or the --topo spec; NULL both: the default)
+ * like "lunet run", with --name name, but hands the started network (NULL
+ * when the file returned none) to use instead of checking it, then tears
+ * everything down.  Returns use's status, or 1. */
+int cli_run_file(const char *file, const char *topo, const char *name,
+		 int (*use)(struct lua_State *L, struct lnet *n));
+
+/* "lunet up": forks the daemon that owns network n from now on and
+ * serves its control socket; returns 0 once it is serving (n is then
+ * released here), or 1 after saying why. */
+int cli_daemon(struct lua_State *L, struct lnet *n);
+
+int cmd_console(int argc, char **argv);
+
+/* "lunet test" (tools/cmd_test.c). */
+int cmd_test(int argc, char **argv);
+
 #endif

@@ -119,8 +119,69 @@ static int common_opts(int argc, char **argv, const char *cmd)
 	return optind;
 }
 
+/* Build and teardown progress: once one has taken a second, a line on
+ * the terminal, rewritten as it goes; nothing when stdout is not a
+ * terminal or with --quiet.  LUNET_PROGRESS=1 prints one line per phase
+ * instead, wherever stdout goes (tools/bench reads them). */
+struct progress {
+	double start, phase_start, last, shown_at;
+	int phase;
+	bool shown, lines;
+};
+
+static struct progress progress;
+
+static void show_progress(void *arg, enum emu_phase phase, size_t done,
+			  size_t total)
+{
+	static const char *const names[] = { "namespaces", "links", "nodes",
+					     "teardown" };
+	struct progress *p = arg;
+	double t = now(), secs;
+
+	if ((int)phase != p->phase) {
+		if (phase == EMU_PHASE_NAMESPACES || phase == EMU_PHASE_TEARDOWN)
+			p->start = p->last = t;
+		p->phase = phase;
+		p->phase_start = p->last;
+	}
+	p->last = t;
+	secs = t - p->phase_start;
+	if (p->lines && done == total)
+		printf("lunet: phase %s: %zu in %.2f s\n", names[phase], total,
+		       secs);
+	if (p->lines || t - p->start < 1 || t - p->shown_at < 0.1)
+		return;
+	printf("\r\033[Klunet: %s %zu/%zu (%.0f/s)", names[phase], done,
+	       total, secs > 0 ? done / secs : 0.0);
+	fflush(stdout);
+	p->shown = true;
+	p->shown_at = t;
+}
+
+static void progress_install(void)
+{
+	const char *env = getenv("LUNET_PROGRESS");
+	struct emu_opts o = { .progress = show_progress, .arg = &progress };
+
+	progress.phase = -1;
+	progress.lines = env && !strcmp(env, "1");
+	if (progress.lines || (!quiet && isatty(STDOUT_FILENO)))
+		emu_progress_default(&o);
+}
+
+/* Clears the progress line, if one is showing. */
+static void progress_clear(void)
+{
+	if (progress.shown)
+		printf("\r\033[K");
+	progress.shown = false;
+	progress.phase = -1;
+}
+
 static void print_up(struct lnet *n)
 {
+	progress_clear();
 	say("lunet: %s up: %u nodes, %u links in %.2f s\n", n->topo->name,
 	    n->topo->nnodes, n->topo->nlinks, n->started);
 }
@@ -172,8 +233,10 @@ static int finish_all(lua_State *L, bool leave_up)
 		if (!n->emu)
 			continue;
 		if (leave_up) {
-			emu_detach(n->emu);
-			n->emu = NULL;
+			if (cli_daemon(L, n)) {
+				rc = 1;
+				continue;
+			}
 			say("lunet: %s is up; 'lunet down %s' removes it\n",
 			    n->topo->name, n->topo->name);
 			continue;
@@ -183,13 +246,17 @@ static int finish_all(lua_State *L, bool leave_up)
 		if (emu_stop(n->emu, &err))
 			rc = fail("%s", err.msg);
 		n->emu = NULL;
+		progress_clear();
 		say("lunet: %s down in %.2f s\n", n->topo->name, now() - t0);
 	}
 	lua_pop(L, 2);
 	return rc;
 }
 
-static int run_file(const char *file, bool leave_up)
+/* Runs file (or --topo); then use, when given, gets the network it
+ * started ("lunet console"); else "run" checks it and "up" leaves it. */
+static int run_file(const char *file, bool leave_up,
+		    int (*use)(lua_State *L, struct lnet *n))
 {
 	struct lnet *n = NULL;
 	struct err err;
@@ -200,6 +267,7 @@ static int run_file(const char *file, bool leave_up)
 		return 1;
 	if (intr_install())
 		return fail("cannot install signal handlers");
+	progress_install();
 	L = script_new(&err);
 	if (!L)
 		return fail("%s", err.msg);
@@ -219,7 +287,9 @@ static int run_file(const char *file, bool leave_up)
 		else if (leave_up)
 			say("lunet: %s returned no network\n",
 			    file ? file : "default");
-		if (!rc && n && !leave_up)
+		if (!rc && use)
+			rc = use(L, n);
+		else if (!rc && n && !leave_up)
 			rc = check_reachability(L);
 	}
 	if (finish_all(L, leave_up && !rc))
@@ -234,7 +304,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (argc - i > 1)
 		die_usage("run");
-	return run_file(i < argc ? argv[i] : NULL, false);
+	return run_file(i < argc ? argv[i] : NULL, false, NULL);
 }
 
 static int cmd_up(int argc, char **argv)
@@ -243,7 +313,15 @@ static int cmd_up(int argc, char **argv)
 
 	if (argc - i > 1)
 		die_usage("up");
-	return run_file(i < argc ? argv[i] : NULL, true);
+	return run_file(i < argc ? argv[i] : NULL, true, NULL);
+}
+
+int cli_run_file(const char *file, const char *topo, const char *name,
+		 int (*use)(lua_State *L, struct lnet *n))
+{
+	topo_opt = topo;
+	name_opt = name;
+	return run_file(file, false, use);
 }
 
 static int cmd_down(int argc, char **argv)
@@ -450,10 +528,32 @@ static const struct cmd cmds[] = {
 	  "  -q, --quiet      print only errors" },
 	{ "up", cmd_up, "[FILE]",
 	  "Build the topology and leave it running (state under\n"
-	  "/run/lunet/NAME).  'lunet down NAME' removes it.\n"
+	  "/run/lunet/NAME), owned by a daemon that 'lunet console\n"
+	  "--attach NAME' talks to.  'lunet down NAME' removes it.\n"
 	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
 	  "  -t, --topo SPEC  a generated topology instead of FILE\n"
 	  "  -q, --quiet      print only errors" },
+	{ "console", cmd_console, "[FILE] | --topo SPEC | --attach NAME",
+	  "Build the topology and open a console on it (nodes, pingall,\n"
+	  "h1 ping h2, link s1 r1 down, lua ...; 'help' lists them); exit\n"
+	  "tears it down.  With --attach, a console on an emulation left up\n"
+	  "by 'lunet up' (or run by another console); exit leaves it up.\n"
+	  "Commands may come from a pipe or a file: the exit status is the\n"
+	  "last failing command's.  See docs/console.md.\n"
+	  "  -a, --attach NAME  attach to the running emulation NAME\n"
+	  "  -n, --name NAME    name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC    a generated topology instead of FILE\n"
+	  "  -q, --quiet        print only errors" },
+	{ "test", cmd_test, "[OPTIONS] FILE|DIR...",
+	  "Run the lunet.test() cases of scenario files (every *.lua under a\n"
+	  "DIR), resetting networks between cases; TAP on stdout, exit\n"
+	  "status 0 only when all pass.  See docs/scenarios.md.\n"
+	  "  --junit FILE      also write a JUnit XML report to FILE\n"
+	  "  --seed N          the seed of all randomness (printed otherwise)\n"
+	  "  --artifacts DIR   write each file's event log (JSON lines) to DIR\n"
+	  "  --fresh           rebuild networks between cases, not reset\n"
+	  "  --timeout SECS    a case's default time limit (300)\n"
+	  "  -n, --name NAME   name the first network of each file NAME" },
 	{ "down", cmd_down, "NAME...",
 	  "Tear down running emulations, from their recorded state alone." },
 	{ "exec", cmd_exec, "NAME NODE COMMAND [ARG...]",

@@ -105,6 +105,18 @@ struct topo_route {
 	uint32_t nh_count;
 };
 
+/* Which destinations routers get routes to. */
+enum topo_routes {
+	TOPO_ROUTES_AUTO, /* ALL, unless routers x router links passes
+			   * TOPO_ROUTES_AUTO_MAX: then EDGE (the default) */
+	TOPO_ROUTES_ALL,  /* every subnet and loopback */
+	TOPO_ROUTES_EDGE, /* loopbacks and subnets with a host or a switch on
+			   * them, not the links between two routers: a route
+			   * per router link on every router grows as the
+			   * square of a fabric (31M for a k=32 fat-tree) */
+};
+#define TOPO_ROUTES_AUTO_MAX (64u << 10)
+
 struct topo {
 	char *name;
 	struct topo_node *nodes;
@@ -126,6 +138,8 @@ struct topo {
 	/* Name lookup (open addressing over node indexes). */
 	uint32_t *hash;
 	uint32_t hash_size;
+
+	enum topo_routes route_scope; /* which destinations routers get */
 };
 
 /* Link options; zeroed means "plan it for me". */
@@ -184,8 +198,9 @@ int topo_validate(const struct topo *t, struct err *err);
 
 /* Validates, then assigns segments, addresses (keeping the user's), router
  * loopbacks, and computes every node's routes (shortest paths over routers,
- * all equal-cost next hops).  Returns 0 or -errno with err set (address
- * conflicts name both ends). */
+ * all equal-cost next hops, to the destinations t->route_scope names;
+ * sibling prefixes with the same next hops merged into their supernet).
+ * Returns 0 or -errno with err set (address conflicts name both ends). */
 int topo_plan(struct topo *t, struct err *err);
 
 /* Name rules for nodes ([A-Za-z0-9_.-], 1 to 64 characters, not starting
@@ -209,6 +224,9 @@ char *topo_port_describe(const struct topo *t, uint32_t p, char *buf,
  * (topo/addr.c, topo/route.c). */
 int topo_plan_addrs(struct topo *t, struct err *err);
 int topo_plan_routes(struct topo *t, struct err *err);
+
+/* Parses "auto", "all" or "edge" into *out.  Returns 0 or -EINVAL. */
+int topo_routes_parse(const char *s, enum topo_routes *out);
 
 /* Accessors for planned routes of node n. */
 static inline const struct topo_route *topo_node_routes(const struct topo *t,

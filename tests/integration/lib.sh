@@ -49,6 +49,15 @@ fail() {
 	exit 1
 }
 
+# alive PID: the process exists and is not a zombie (a zombie is dead:
+# it only waits for its parent, which here may be an init that never
+# reaps).
+alive() {
+	local st
+	st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # expect_ok CMD...: runs CMD, fails the test unless it exits 0.
 expect_ok() {
 	"$@" >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "expected success: $*"; }

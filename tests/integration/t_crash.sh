@@ -74,8 +74,8 @@ child=$(cat "$TMP/pid")
 [ -n "$child" ] || fail "no spawned pid"
 kill -9 $pid
 wait $pid 2>/dev/null
-kill -0 "$child" 2>/dev/null || fail "spawned process died before clean (test proves nothing)"
+alive "$child" || fail "spawned process died before clean (test proves nothing)"
 expect_ok "$LUNET" clean
-for i in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$child" 2>/dev/null && fail "spawned process $child survived clean"
+for i in $(seq 50); do alive "$child" || break; sleep 0.1; done
+alive "$child" && fail "spawned process $child survived clean"
 assert_clean "$e"

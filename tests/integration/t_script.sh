@@ -60,7 +60,7 @@ grep -q "api ok" "$TMP/out" || fail "script did not finish"
 grep -q "$e down" "$TMP/out" || fail "script's network was not torn down"
 assert_clean "$e"
 child=$(cat "$TMP/pid")
-kill -0 "$child" 2>/dev/null && fail "spawned process survived teardown"
+alive "$child" && fail "spawned process survived teardown"
 
 # A failing script still tears down what it started.
 f=$(topo failing.lua <<'L'

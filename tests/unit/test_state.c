@@ -140,10 +140,14 @@ static void test_stale(void **ctx)
 	assert_false(state_is_stale(&info));
 	info.owner_start++; /* the same pid, another process */
 	assert_true(state_is_stale(&info));
-	info.status = STATE_UP; /* left up on purpose: never stale */
+	info.status = STATE_UP; /* its "lunet up" daemon died */
+	assert_true(state_is_stale(&info));
+	info.owner_start--;
+	assert_false(state_is_stale(&info)); /* the daemon lives */
+	info.owner = 0; /* left up with no owner: on purpose */
+	info.owner_start = 0;
 	assert_false(state_is_stale(&info));
 	info.status = STATE_BUILDING;
-	info.owner = 0;
 	assert_true(state_is_stale(&info));
 }
 

@@ -1,0 +1,121 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fault.h"
+#include "core/proc.h"
+
+#define PASSES 5
+
+static int seen(const struct fault_proc *procs, size_t n, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (procs[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/* One pass over /proc: signals the processes of namespace ino not yet in
+ * *procs and adds them.  Returns how many were new, or -errno. */
+static int signal_pass(ino_t ino, int sig, struct fault_proc **procs,
+		       size_t *n, size_t *cap)
+{
+	struct fault_proc *grown;
+	char path[64];
+	struct dirent *de;
+	struct stat st;
+	pid_t pid, self = getpid();
+	int found = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid = atoi(de->d_name);
+		if (pid <= 0 || pid == self || seen(*procs, *n, pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		if (stat(path, &st) < 0 || st.st_ino != ino)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			grown = realloc(*procs, *cap * sizeof(**procs));
+			if (!grown) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			*procs = grown;
+		}
+		(*procs)[*n].pid = pid;
+		(*procs)[*n].start = proc_starttime(pid);
+		if (kill(pid, sig) == 0) {
+			(*n)++;
+			found++;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int fault_signal_netns(ino_t ino, int sig, struct fault_proc **procs)
+{
+	size_t n = 0, cap = 0;
+	int pass, rc = 0;
+
+	*procs = NULL;
+	if (!ino)
+		return -ENOENT;
+	for (pass = 0; pass < PASSES; pass++) {
+		rc = signal_pass(ino, sig, procs, &n, &cap);
+		if (rc <= 0)
+			break;
+	}
+	if (rc < 0) {
+		free(*procs);
+		*procs = NULL;
+		return rc;
+	}
+	return (int)n;
+}
+
+int fault_alive(const struct fault_proc *p)
+{
+	char path[64], state = 0, buf[512], *q;
+	ssize_t len;
+	int fd;
+
+	if (p->pid <= 0 || proc_starttime(p->pid) != p->start)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	q = strrchr(buf, ')');
+	if (q && q[1] == ' ')
+		state = q[2];
+	return state && state != 'Z' && state != 'X';
+}
+
+size_t fault_signal(const struct fault_proc *procs, size_t n, int sig)
+{
+	size_t i, done = 0;
+
+	for (i = 0; i < n; i++)
+		if (fault_alive(&procs[i]) && kill(procs[i].pid, sig) == 0)
+			done++;
+	return done;
+}

@@ -1,0 +1,304 @@
+/* net:probe(): steady probe streams (core/stream), waited for on the loop,
+ * so that faults, flaps and other probes go on while they run. */
+#include <errno.h>
+#include <lauxlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "core/engine.h"
+#include "core/netns.h"
+#include "core/stream.h"
+#include "lua/lunet.h"
+#include "topo/topo.h"
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define PROBE_MT "lunet.probe"
+#define RESULT_MT "lunet.probe_result"
+
+struct lprobe {
+	struct stream *s;
+	struct ltime_wait w;
+	struct stream_opts o;
+	size_t n;
+	bool single; /* one pair: a result, not an array of them */
+};
+
+static void on_done(void *arg)
+{
+	ltime_done(&((struct lprobe *)arg)->w);
+}
+
+static void probe_cancel(struct ltime_wait *w)
+{
+	struct lprobe *p = container_of(w, struct lprobe, w);
+
+	if (p->s)
+		stream_stop(p->s);
+}
+
+static int probe_gc(lua_State *L)
+{
+	struct lprobe *p = luaL_checkudata(L, 1, PROBE_MT);
+
+	stream_free(p->s);
+	p->s = NULL;
+	return 0;
+}
+
+static void set_num(lua_State *L, const char *key, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, key);
+}
+
+static void set_int(lua_State *L, const char *key, uint64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, -2, key);
+}
+
+/* Pushes the result table of flow i; its names are at index names. */
+static void push_result(lua_State *L, struct lprobe *p, size_t i, int names)
+{
+	static const char *protos[] = { "icmp", "udp" };
+	struct stream_result r;
+
+	stream_result(p->s, i, &r);
+	lua_createtable(L, 0, 16);
+	luaL_setmetatable(L, RESULT_MT);
+	lua_rawgeti(L, names, (lua_Integer)(2 * i + 1));
+	lua_setfield(L, -2, "src");
+	lua_rawgeti(L, names, (lua_Integer)(2 * i + 2));
+	lua_setfield(L, -2, "dst");
+	lua_pushstring(L, protos[p->o.proto]);
+	lua_setfield(L, -2, "proto");
+	set_num(L, "rate", p->o.rate);
+	set_num(L, "duration", p->o.duration);
+	set_int(L, "sent", r.sent);
+	set_int(L, "received", r.received);
+	set_int(L, "late", r.late);
+	set_int(L, "errors", r.errors);
+	set_int(L, "skipped", r.skipped);
+	set_num(L, "loss", r.loss);
+	set_num(L, "rtt_min", r.rtt_min * 1000);
+	set_num(L, "rtt_avg", r.rtt_avg * 1000);
+	set_num(L, "rtt_max", r.rtt_max * 1000);
+	set_num(L, "outage", r.outage);
+	set_int(L, "outages", r.outages);
+}
+
+static double num_field(lua_State *L, int t, const char *key)
+{
+	double v;
+
+	lua_getfield(L, t, key);
+	v = lua_tonumber(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* Logs the result table on top as a probe_end event. */
+static void log_result(lua_State *L, const char *net)
+{
+	const char *src, *dst, *proto;
+
+	lua_getfield(L, -1, "src");
+	lua_getfield(L, -2, "dst");
+	lua_getfield(L, -3, "proto");
+	src = lua_tostring(L, -3);
+	dst = lua_tostring(L, -2);
+	proto = lua_tostring(L, -1);
+	levent(L, "probe_end", "net:s", net, "src:s", src, "dst:s", dst,
+	       "proto:s", proto, "sent:i", (long long)num_field(L, -4, "sent"),
+	       "received:i", (long long)num_field(L, -4, "received"),
+	       "loss:f", num_field(L, -4, "loss"), "outage:f",
+	       num_field(L, -4, "outage"), "rtt_avg:f",
+	       num_field(L, -4, "rtt_avg"), NULL);
+	lua_pop(L, 3);
+}
+
+/* After the wait: the probe userdata is at ctx, the names at ctx + 1, the
+ * network at 1. */
+static int probe_k(lua_State *L, int status, lua_KContext ctx)
+{
+	struct lprobe *p = luaL_checkudata(L, (int)ctx, PROBE_MT);
+	struct lnet *n = lnet_check(L, 1);
+	size_t i;
+
+	if (!p->single)
+		lua_createtable(L, (int)p->n, 0);
+	for (i = 0; i < p->n; i++) {
+		push_result(L, p, i, (int)ctx + 1);
+		if (n->topo)
+			log_result(L, n->topo->name);
+		if (!p->single)
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	stream_free(p->s);
+	p->s = NULL;
+	return 1;
+}
+
+static void read_opts(lua_State *L, int t, struct stream_opts *o)
+{
+	const char *proto;
+
+	o->proto = STREAM_ICMP;
+	o->rate = 50;
+	o->duration = 1;
+	o->timeout = 1;
+	if (lua_isnoneornil(L, t))
+		return;
+	luaL_checktype(L, t, LUA_TTABLE);
+	if (lua_getfield(L, t, "rate") != LUA_TNIL) {
+		o->rate = lua_tonumber(L, -1);
+		if (!(o->rate > 0 && o->rate <= 10000))
+			luaL_error(L, "probe: rate must be a number of probes "
+				      "per second, from 0 to 10000");
+	}
+	if (lua_getfield(L, t, "duration") != LUA_TNIL)
+		o->duration = ltime_checkduration(L, -1);
+	if (lua_getfield(L, t, "timeout") != LUA_TNIL)
+		o->timeout = ltime_checkduration(L, -1);
+	if (lua_getfield(L, t, "proto") != LUA_TNIL) {
+		proto = luaL_checkstring(L, -1);
+		if (!strcmp(proto, "udp"))
+			o->proto = STREAM_UDP;
+		else if (strcmp(proto, "icmp"))
+			luaL_error(L, "probe: proto must be \"icmp\" or "
+				      "\"udp\", not \"%s\"", proto);
+	}
+	lua_pop(L, 4);
+	if (!(o->duration > 0))
+		luaL_error(L, "probe: duration must be more than 0");
+	if (o->rate * o->duration > STREAM_MAX_PROBES)
+		luaL_error(L, "probe: %f probes per flow is too many",
+			   o->rate * o->duration);
+}
+
+/* Adds the flow from a to b (node arguments at ia, ib); names collects
+ * their names, at index names. */
+static void add_flow(lua_State *L, struct lnet *n, struct lprobe *p, int ia,
+		     int ib, int names)
+{
+	char src[NETNS_PATHSIZ], dst[NETNS_PATHSIZ];
+	uint32_t a = lnode_arg(L, ia, n), b = lnode_arg(L, ib, n);
+	uint32_t ip = topo_node_ip(n->topo, b);
+	int rc;
+
+	if (!ip)
+		luaL_error(L, "probe: node %s has no address to probe",
+			   n->topo->nodes[b].name);
+	emu_nspath(n->emu, a, src, sizeof(src));
+	emu_nspath(n->emu, b, dst, sizeof(dst));
+	rc = stream_add(p->s, src, dst, ip);
+	if (rc < 0)
+		luaL_error(L, "probe %s->%s: cannot open its sockets: %s",
+			   n->topo->nodes[a].name, n->topo->nodes[b].name,
+			   strerror(-rc));
+	lua_pushstring(L, n->topo->nodes[a].name);
+	lua_rawseti(L, names, (lua_Integer)(2 * p->n + 1));
+	lua_pushstring(L, n->topo->nodes[b].name);
+	lua_rawseti(L, names, (lua_Integer)(2 * p->n + 2));
+	p->n++;
+}
+
+/* net:probe(a, b [, opts]) or net:probe({{a, b}, ...} [, opts]) */
+static int l_probe(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	bool single = !lua_istable(L, 2) || luaL_testudata(L, 2, LNODE_MT);
+	int opts = single ? 4 : 3, top, ud, names;
+	lua_Integer k, len;
+	struct lprobe *p;
+	int rc;
+
+	lnet_need_running(L, n);
+	lua_settop(L, opts);
+	top = lua_gettop(L);
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	memset(p, 0, sizeof(*p));
+	luaL_setmetatable(L, PROBE_MT);
+	ud = top + 1;
+	lua_newtable(L);
+	names = top + 2;
+	p->single = single;
+	read_opts(L, opts, &p->o);
+	rc = stream_new(EV_DEFAULT, &p->o, &p->s);
+	if (rc)
+		return luaL_error(L, "probe: %s", strerror(-rc));
+	if (single) {
+		add_flow(L, n, p, 2, 3, names);
+	} else {
+		len = (lua_Integer)luaL_len(L, 2);
+		if (!len)
+			return luaL_error(L, "probe: no pairs given");
+		for (k = 1; k <= len; k++) {
+			lua_rawgeti(L, 2, k);
+			luaL_checktype(L, -1, LUA_TTABLE);
+			lua_rawgeti(L, -1, 1);
+			lua_rawgeti(L, -2, 2);
+			add_flow(L, n, p, lua_gettop(L) - 1, lua_gettop(L),
+				 names);
+			lua_pop(L, 3);
+		}
+	}
+	lua_rawgeti(L, names, 1);
+	lua_rawgeti(L, names, 2);
+	levent(L, "probe_start", "net:s", n->topo->name, "flows:i",
+	       (long long)p->n, "src:s", lua_tostring(L, -2), "dst:s",
+	       lua_tostring(L, -1), "proto:s",
+	       p->o.proto == STREAM_UDP ? "udp" : "icmp", "rate:f", p->o.rate,
+	       "duration:f", p->o.duration, NULL);
+	lua_settop(L, names);
+	p->w.cancel = probe_cancel;
+	stream_start(p->s, on_done, p);
+	return ltime_wait(L, &p->w, ud, probe_k);
+}
+
+static int result_tostring(lua_State *L)
+{
+	char buf[256];
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "src");
+	lua_getfield(L, 1, "dst");
+	lua_getfield(L, 1, "proto");
+	snprintf(buf, sizeof(buf),
+		 "%s->%s %s: %.0f sent, %.0f received, %.1f%% loss, rtt "
+		 "min/avg/max %.3f/%.3f/%.3f ms, longest outage %.3f s",
+		 luaL_optstring(L, 2, "?"), luaL_optstring(L, 3, "?"),
+		 luaL_optstring(L, 4, "?"), num_field(L, 1, "sent"),
+		 num_field(L, 1, "received"), num_field(L, 1, "loss") * 100,
+		 num_field(L, 1, "rtt_min"), num_field(L, 1, "rtt_avg"),
+		 num_field(L, 1, "rtt_max"), num_field(L, 1, "outage"));
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+void lprobe_open(lua_State *L)
+{
+	static const luaL_Reg net_fns[] = {
+		{ "probe", l_probe },
+		{ NULL, NULL },
+	};
+
+	luaL_newmetatable(L, PROBE_MT);
+	lua_pushcfunction(L, probe_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, RESULT_MT);
+	lua_pushcfunction(L, result_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
+
+	luaL_getmetatable(L, LNET_MT);
+	lua_getfield(L, -1, "__index");
+	if (lua_getupvalue(L, -1, 1))
+		luaL_setfuncs(L, net_fns, 0);
+	lua_pop(L, 3);
+}

@@ -1,0 +1,7 @@
+# The outage examples pass under lunet test, and leave nothing behind.
+. "$(dirname "$0")/lib.sh"
+e=$(emu_name ex)
+expect_ok "$LUNET" test --name "$e" "$SRC"/examples/outage_*.lua
+grep -q "^not ok" "$TMP/out" && fail "an example failed"
+[ "$(grep -c '^ok ' "$TMP/out")" -ge 6 ] || fail "fewer than 6 cases"
+assert_clean "$e"
