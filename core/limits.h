@@ -21,7 +21,7 @@ struct topo;
 
 /* Kernel memory one namespace and one veth pair take, measured on Linux
  * 6.x (see docs/performance.md), rounded up. */
-#define LIMITS_NETNS_BYTES (200u << 10)
+#define LIMITS_NETNS_BYTES (256u << 10)
 #define LIMITS_VETH_BYTES (64u << 10)
 
 /* Checks t against the machine's limits, with fds descriptors needed at

@@ -10,6 +10,21 @@ grep -q "240/240 pairs reachable, 0% loss" "$TMP/out" ||
 	fail "fattree,k=4: not all reachable"
 assert_clean "$e"
 
+# A k=8 fat-tree: 128 hosts, 16,256 pairs.
+e=$(emu_name ft8)
+expect_ok "$LUNET" run --name "$e" --topo fattree,k=8
+grep -q "16256/16256 pairs reachable, 0% loss" "$TMP/out" ||
+	fail "fattree,k=8: not all reachable"
+assert_clean "$e"
+
+# Past 256 nodes the build and teardown run on every CPU.
+e=$(emu_name big)
+expect_ok "$LUNET" run --name "$e" --topo leafspine,spines=4,leaves=16,hosts_per_leaf=16
+grep -q "276 nodes, 320 links" "$TMP/out" || fail "leafspine: wrong size"
+grep -q "65280/65280 pairs reachable, 0% loss" "$TMP/out" ||
+	fail "leafspine: not all reachable"
+assert_clean "$e"
+
 # A leaf-spine: two spines, every leaf uplink carries traffic.
 e=$(emu_name ls)
 expect_ok "$LUNET" up --name "$e" --topo leafspine,spines=2,leaves=3,hosts_per_leaf=2

@@ -289,6 +289,23 @@ static void test_router_square(void **state)
 			       "10.255.0.4/32=10.128.0.0@eth0,10.128.0.3@eth1");
 }
 
+/* Routes to sibling prefixes with the same next hops merge into their
+ * supernet, repeatedly; prefixes that are not exact halves of one do not. */
+static void test_aggregation(void **state)
+{
+	struct topo *t = *state;
+
+	nodes(t, "r1 r2 s1 s2 s3 s4 s5 h1 h2 h3 h4 h5");
+	links(t, "r1-r2 s1-r2 s2-r2 s3-r2 s4-r2 s5-r2 "
+		 "h1-s1 h2-s2 h3-s3 h4-s4 h5-s5");
+	plan(t);
+	assert_addr(t, "r2", "s5", "10.0.4.254/24");
+	assert_routes(t, "r1", "10.0.0.0/22=10.128.0.1@eth0 "
+			       "10.0.4.0/24=10.128.0.1@eth0 "
+			       "10.255.0.2/32=10.128.0.1@eth0");
+	assert_routes(t, "r2", "10.255.0.1/32=10.128.0.0@eth0");
+}
+
 static void test_parallel_links(void **state)
 {
 	struct topo *t = *state;
@@ -639,6 +656,7 @@ int main(void)
 		T(test_demo),
 		T(test_router_line),
 		T(test_router_square),
+		T(test_aggregation),
 		T(test_parallel_links),
 		T(test_direct_links),
 		T(test_user_addresses),

@@ -8,8 +8,9 @@
  * builds the struct topo directly, so no root and no kernel are needed.
  *
  * With arguments ("test_topo_gen 'fattree{k=32}' ..."), prints the size of
- * each plan and how long planning took instead of running the tests:
- * tools/bench uses it. */
+ * each plan and how long planning took instead of running the tests
+ * (docs/performance.md quotes it); GEN_ROUTES=all|edge|auto then sets the
+ * route scope. */
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -29,6 +30,10 @@
 extern const char lunet_topo_src[];
 
 #define GEN_NET "gen.network"
+
+/* In the size mode, $GEN_ROUTES ("auto", "all", "edge") sets the route
+ * scope of every network made. */
+static const char *scope_override;
 
 static struct topo *gen_check(lua_State *L)
 {
@@ -50,7 +55,7 @@ static const char *field(lua_State *L, int t, const char *key)
 static int g_network(lua_State *L)
 {
 	const char *name = luaL_optstring(L, 1, "net");
-	const char *routes = getenv("GEN_ROUTES");
+	const char *routes = scope_override;
 	struct topo **t;
 
 	if (!routes)
@@ -586,7 +591,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_scope),
 	};
 
-	if (argc > 1)
+	if (argc > 1) {
+		scope_override = getenv("GEN_ROUTES");
 		return print_sizes(argc, argv);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
