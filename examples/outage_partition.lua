@@ -7,21 +7,7 @@
 -- episode measures the outage: as long as the partition lasted.
 --
 --   lunet test examples/outage_partition.lua
-local function leafspine(o)
-  if lunet.topo.leafspine then return lunet.topo.leafspine(o) end
-  -- The same fabric by hand: leaves and spines are routers.
-  local net = lunet.network("leafspine")
-  local spines = {}
-  for s = 1, o.spines do spines[s] = net:router("spine" .. s) end
-  for l = 1, o.leaves do
-    local leaf = net:router("leaf" .. l)
-    for h = 1, o.hosts_per_leaf do
-      net:link(leaf, net:host(string.format("h%d_%d", l, h)))
-    end
-    for s = 1, o.spines do net:link(leaf, spines[s]) end
-  end
-  return net
-end
+local leafspine = lunet.topo.leafspine
 
 local net = leafspine{ spines = 2, leaves = 4, hosts_per_leaf = 2 }
 local rack4 = { "leaf4", "h4_1", "h4_2" }

@@ -309,8 +309,6 @@ void lnet_start(lua_State *L, struct lnet *n)
 	rc = emu_start(n->topo, NULL, &n->emu, &err);
 	if (rc)
 		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
-	/* Best effort: without it, a port may drop its first packets. */
-	emu_settle(n->emu);
 	n->started = now() - t0;
 }
 
