@@ -37,13 +37,14 @@ LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
 	$(BUILD)/lua/embed.o
 
 # Each unit test links only the modules it tests.
-UNIT := test_ip test_topo test_plan test_rtnl test_nl test_state test_probe \
+UNIT := test_ip test_topo test_plan test_rtnl test_nl test_nl_live test_state test_probe \
 	test_topo_gen test_events test_stream test_ctl
 test_ip_OBJ := topo/ip.o
 test_topo_OBJ := $(TOPO_SRC:.c=.o)
 test_plan_OBJ := $(TOPO_SRC:.c=.o)
 test_rtnl_OBJ := core/rtnl.o
 test_nl_OBJ := core/nl.o core/rtnl.o
+test_nl_live_OBJ := core/nl.o core/rtnl.o
 test_state_OBJ := core/state.o core/proc.o core/intr.o $(TOPO_SRC:.c=.o)
 test_probe_OBJ := core/probe.o core/netns.o
 test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/embed.o

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "core/engine_int.h"
+#include "core/sysctl.h"
 #include "core/neigh.h"
 #include "core/netns.h"
 #include "core/nl.h"
@@ -397,24 +398,12 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
 	return rc ? rc : emu_add_routes(b, t, node, NULL, false);
 }
 
-static int write_sysctl(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 /* A node's own settings, written from inside it (/proc/sys/net follows
  * the opener's namespace): routers forward. */
 static int node_sysctls(const struct topo_node *n)
 {
 	if (n->kind == TOPO_ROUTER)
-		return write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+		return sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
 	return 0;
 }
 

@@ -89,25 +89,9 @@ int fault_signal_netns(ino_t ino, int sig, struct fault_proc **procs)
 
 int fault_alive(const struct fault_proc *p)
 {
-	char path[64], state = 0, buf[512], *q;
-	ssize_t len;
-	int fd;
-
 	if (p->pid <= 0 || proc_starttime(p->pid) != p->start)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", p->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	q = strrchr(buf, ')');
-	if (q && q[1] == ' ')
-		state = q[2];
-	return state && state != 'Z' && state != 'X';
+	return proc_alive(p->pid);
 }
 
 size_t fault_signal(const struct fault_proc *procs, size_t n, int sig)

@@ -5,24 +5,12 @@
 #include <sys/resource.h>
 
 #include "core/limits.h"
+#include "core/sysctl.h"
 #include "topo/topo.h"
 
 /* Descriptors lunet keeps besides a batch's: stdio, netlink sockets,
  * its own namespace, Lua files. */
 #define FD_MARGIN 64
-
-static int read_u64(const char *path, uint64_t *v)
-{
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (fscanf(f, "%" SCNu64, v) != 1)
-		rc = -EINVAL;
-	fclose(f);
-	return rc;
-}
 
 /* The value of key (e.g. "MemAvailable:") in /proc/meminfo, in bytes. */
 static int meminfo(const char *key, uint64_t *bytes)
@@ -105,7 +93,7 @@ int limits_check(const struct topo *t, uint32_t fds, struct err *err)
 {
 	uint64_t max, used, avail;
 
-	if (!read_u64("/proc/sys/user/max_net_namespaces", &max) &&
+	if (!sysctl_read_u64("/proc/sys/user/max_net_namespaces", &max) &&
 	    t->nnodes > max)
 		return err_set(err, -EUSERS,
 			       "%s has %u nodes, each a network namespace, and "
@@ -115,7 +103,7 @@ int limits_check(const struct topo *t, uint32_t fds, struct err *err)
 	/* Each namespace is bind-mounted under /run/netns, and fs.mount-max
 	 * counts the mounts of one mount namespace. */
 	used = count_lines("/proc/self/mountinfo");
-	if (!read_u64("/proc/sys/fs/mount-max", &max) &&
+	if (!sysctl_read_u64("/proc/sys/fs/mount-max", &max) &&
 	    used + t->nnodes > max)
 		return err_set(err, -ENOSPC,
 			       "%s has %u nodes, each a mount under /run/netns, "

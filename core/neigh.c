@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/neigh.h"
+#include "core/sysctl.h"
 #include "core/state.h"
 #include "topo/topo.h"
 
@@ -34,27 +35,15 @@ static int thresh_path(char *buf, size_t len, int fam, int i)
 			families[fam], i + 1);
 }
 
-static int read_u64(const char *path, uint64_t *v)
-{
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (fscanf(f, "%" SCNu64, v) != 1)
-		rc = -EINVAL;
-	fclose(f);
-	return rc;
-}
-
-static int write_u64(const char *path, uint64_t v)
+/* Records n in a file of lunet's own (created if need be). */
+static int record_u64(const char *path, uint64_t n)
 {
 	FILE *f = fopen(path, "we");
 	int rc = 0;
 
 	if (!f)
 		return -errno;
-	if (fprintf(f, "%" PRIu64 "\n", v) < 0)
+	if (fprintf(f, "%" PRIu64 "\n", n) < 0)
 		rc = -EIO;
 	if (fclose(f))
 		rc = -errno;
@@ -89,7 +78,7 @@ static int originals(uint64_t v[2][NTHRESH], int save)
 	for (fam = 0; fam < 2; fam++)
 		for (i = 0; i < NTHRESH; i++) {
 			thresh_path(p, sizeof(p), fam, i);
-			rc = read_u64(p, &v[fam][i]);
+			rc = sysctl_read_u64(p, &v[fam][i]);
 			if (rc)
 				return rc;
 		}
@@ -113,7 +102,7 @@ static uint64_t recorded_need(void)
 	for (i = 0; i < n; i++) {
 		if (state_path(path, sizeof(path), names[i], "neigh"))
 			continue;
-		if (!read_u64(path, &v))
+		if (!sysctl_read_u64(path, &v))
 			sum += v;
 	}
 	state_list_free(names, n);
@@ -134,11 +123,11 @@ static int apply(uint64_t orig[2][NTHRESH], uint64_t need)
 		 * kernel never sees thresh2 above thresh3. */
 		for (i = NTHRESH - 1; i >= 0 && !rc && need; i--) {
 			thresh_path(p, sizeof(p), fam, i);
-			rc = write_u64(p, want[i]);
+			rc = sysctl_write_u64(p, want[i]);
 		}
 		for (i = 0; i < NTHRESH && !rc && !need; i++) {
 			thresh_path(p, sizeof(p), fam, i);
-			rc = write_u64(p, want[i]);
+			rc = sysctl_write_u64(p, want[i]);
 		}
 	}
 	return rc;
@@ -173,7 +162,7 @@ int neigh_reserve(const struct topo *t, struct err *err)
 		return err_set(err, fd, "neighbour tables: %s", strerror(-fd));
 	rc = state_path(path, sizeof(path), t->name, "neigh");
 	if (!rc)
-		rc = write_u64(path, need);
+		rc = record_u64(path, need);
 	if (!rc)
 		rc = originals(orig, 1);
 	if (!rc)

@@ -29,6 +29,7 @@
 #include <ev.h>
 
 #include "core/netns.h"
+#include "core/csum.h"
 #include "core/probe.h"
 
 #define container_of(ptr, type, member) \
@@ -144,20 +145,6 @@ static void list_del(struct slot *slots, struct list *l, uint32_t i)
 	else
 		l->tail = s->prev;
 	s->prev = s->next = NONE;
-}
-
-static uint16_t inet_csum(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
 }
 
 /* Echo ids are 16 bits shared by every raw socket of a namespace; the

@@ -267,30 +267,54 @@ int proc_kill_netns(const ino_t *inodes, size_t n)
 	return total;
 }
 
-unsigned long long proc_starttime(pid_t pid)
+/* Reads /proc/PID/stat into buf and returns its fields from the third
+ * (the state) on, or NULL when the process is gone.  The command name
+ * may hold spaces and parentheses: fields are counted from the last ')'. */
+static const char *stat_fields(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
+	char path[64], *p;
 	ssize_t n;
-	int fd, field;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields are
-	 * counted from the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+char proc_state(pid_t pid)
+{
+	char buf[1024];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+
+	return f ? f[0] : 0;
+}
+
+bool proc_alive(pid_t pid)
+{
+	char st = proc_state(pid);
+
+	return st && st != 'Z' && st != 'X';
+}
+
+unsigned long long proc_starttime(pid_t pid)
+{
+	char buf[1024];
+	const char *p = stat_fields(pid, buf, sizeof(buf));
+	int field;
+
+	/* p is at field 3; field 22 is the start time. */
+	for (field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? strtoull(p, NULL, 10) : 0;
 }

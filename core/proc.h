@@ -12,6 +12,7 @@
 #ifndef LUNET_PROC_H
 #define LUNET_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -44,5 +45,12 @@ int proc_kill_netns(const ino_t *inodes, size_t n);
 
 /* The start time of pid (field 22 of /proc/PID/stat), 0 if it is gone. */
 unsigned long long proc_starttime(pid_t pid);
+
+/* The state letter of pid ('R', 'S', 'Z', ...), 0 if it is gone. */
+char proc_state(pid_t pid);
+
+/* True when pid exists and is not a zombie (a zombie is dead: it only
+ * waits for its parent to reap it). */
+bool proc_alive(pid_t pid);
 
 #endif

@@ -357,33 +357,12 @@ void state_list_free(char **names, size_t n)
 	free(names);
 }
 
-/* A process that died but was not reaped yet (a killed "lunet up"
- * daemon, until init reaps it) still has its /proc entry. */
-static bool zombie(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 bool state_owner_alive(const struct state_info *info)
 {
 	if (info->owner <= 0)
 		return false;
 	return proc_starttime(info->owner) == info->owner_start &&
-	       !zombie(info->owner);
+	       proc_alive(info->owner);
 }
 
 bool state_is_stale(const struct state_info *info)

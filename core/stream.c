@@ -33,6 +33,7 @@
 #include <ev.h>
 
 #include "core/netns.h"
+#include "core/csum.h"
 #include "core/stream.h"
 
 #define container_of(ptr, type, member) \
@@ -112,20 +113,6 @@ static uint64_t realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint16_t inet_csum(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
 }
 
 /* ---- Results -------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "core/intr.h"
 #include "lua/console_int.h"
 #include "lua/lunet.h"
+#include "lua/script.h"
 #include "topo/topo.h"
 
 #define MAX_WORDS 16
@@ -165,27 +166,13 @@ uint32_t console_node(struct console *c, const char *cmd, const char *name)
 	return i;
 }
 
-static int msgh(lua_State *L)
-{
-	const char *msg = lua_tostring(L, 1);
-
-	if (!msg)
-		msg = lua_pushfstring(L, "(error object is a %s value)",
-				      luaL_typename(L, 1));
-	if (getenv("LUNET_TRACE"))
-		luaL_traceback(L, L, msg, 1);
-	else
-		lua_pushstring(L, msg);
-	return 1;
-}
-
 /* Calls the function below the nargs arguments on top of the stack. */
 static int pcall(struct console *c, const char *cmd, int nargs, int nres)
 {
 	lua_State *L = c->L;
 	int base = lua_gettop(L) - nargs;
 
-	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, script_msgh);
 	lua_insert(L, base);
 	if (lua_pcall(L, nargs, nres, base)) {
 		console_fail(c, cmd, "%s", lua_tostring(L, -1));

@@ -17,7 +17,7 @@ static void on_count(lua_State *L, lua_Debug *ar)
 
 /* The message handler: the error as the user should read it, with a
  * traceback when LUNET_TRACE is set. */
-static int msgh(lua_State *L)
+int script_msgh(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
 
@@ -35,7 +35,7 @@ static int pcall(lua_State *L, int nargs, struct err *err)
 {
 	int base = lua_gettop(L) - nargs, rc;
 
-	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, script_msgh);
 	lua_insert(L, base);
 	rc = lua_pcall(L, nargs, 1, base);
 	lua_remove(L, base);

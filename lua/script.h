@@ -30,6 +30,10 @@ int script_dofile(lua_State *L, const char *file, struct err *err);
  * err set. */
 int script_dotopo(lua_State *L, const char *spec, struct err *err);
 
+/* The message handler of every protected call: the error as the user
+ * should read it, with a traceback when LUNET_TRACE is set. */
+int script_msgh(lua_State *L);
+
 /* Calls method name of the object at index obj with no arguments,
  * protected; leaves one result on the stack.  Returns 0 or -1 with err. */
 int script_method(lua_State *L, int obj, const char *name, struct err *err);
