@@ -107,6 +107,12 @@ static bool veth_end_put(struct nlmsghdr *nlh, size_t len,
 		return false;
 	if (mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, mtu))
 		return false;
+	/* One queue each way: the kernel otherwise makes one per CPU and
+	 * cuts them back to one after registering the device, which waits
+	 * for an expedited RCU grace period, twice per pair. */
+	if (!mnl_attr_put_u32_check(nlh, len, IFLA_NUM_TX_QUEUES, 1) ||
+	    !mnl_attr_put_u32_check(nlh, len, IFLA_NUM_RX_QUEUES, 1))
+		return false;
 	return true;
 }
 

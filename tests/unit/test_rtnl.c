@@ -136,8 +136,10 @@ static void test_veth_full(void **state)
 	assert_int_equal(ifm->ifi_change, IFF_UP);
 
 	attrs_parse(nlh, sizeof(*ifm), &top);
-	assert_int_equal(top.count, 6);
+	assert_int_equal(top.count, 8);
 	assert_str(&top, IFLA_IFNAME, "h1-eth0");
+	assert_u32(&top, IFLA_NUM_TX_QUEUES, 1);
+	assert_u32(&top, IFLA_NUM_RX_QUEUES, 1);
 	assert_u32(&top, IFLA_NET_NS_FD, 5);
 	assert_int_equal(mnl_attr_get_payload_len(top.tb[IFLA_ADDRESS]), 6);
 	assert_memory_equal(mnl_attr_get_payload(top.tb[IFLA_ADDRESS]), mac0,
@@ -164,8 +166,10 @@ static void test_veth_full(void **state)
 			 mnl_attr_get_payload_len(nest) -
 				 MNL_ALIGN(sizeof(*pifm)),
 			 &peer);
-	assert_int_equal(peer.count, 4);
+	assert_int_equal(peer.count, 6);
 	assert_str(&peer, IFLA_IFNAME, "s1-eth1");
+	assert_u32(&peer, IFLA_NUM_TX_QUEUES, 1);
+	assert_u32(&peer, IFLA_NUM_RX_QUEUES, 1);
 	assert_u32(&peer, IFLA_NET_NS_FD, 6);
 	assert_memory_equal(mnl_attr_get_payload(peer.tb[IFLA_ADDRESS]), mac1,
 			    6);
@@ -197,7 +201,7 @@ static void test_veth_minimal(void **state)
 	assert_int_equal(ifm->ifi_flags, 0);
 	assert_int_equal(ifm->ifi_change, 0);
 	attrs_parse(nlh, sizeof(*ifm), &top);
-	assert_int_equal(top.count, 2);
+	assert_int_equal(top.count, 4); /* the name and the queue counts */
 	assert_str(&top, IFLA_IFNAME, "a");
 	attrs_parse_nested(top.tb[IFLA_LINKINFO], &info);
 	attrs_parse_nested(info.tb[IFLA_INFO_DATA], &data);
@@ -209,7 +213,7 @@ static void test_veth_minimal(void **state)
 	attrs_parse_area((const char *)pifm + sizeof(*pifm),
 			 mnl_attr_get_payload_len(nest) - sizeof(*pifm),
 			 &peer);
-	assert_int_equal(peer.count, 1);
+	assert_int_equal(peer.count, 3);
 	assert_str(&peer, IFLA_IFNAME, "b");
 }
 
