@@ -35,19 +35,11 @@ bool cli_quiet;
 static const char *name_opt;
 static const char *topo_opt;
 
-#define die_usage cli_usage_exit
-#define help_exit cli_help_exit
-#define say cli_say
-#define fail cli_fail
-#define need_root cli_need_root
-#define now cli_now
-#define quiet cli_quiet
-
 void cli_say(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (quiet)
+	if (cli_quiet)
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -79,7 +71,7 @@ int cli_need_root(void)
 {
 	if (geteuid() == 0)
 		return 0;
-	return fail("this command needs root (it creates network "
+	return cli_fail("this command needs root (it creates network "
 		    "namespaces); run it as root or with sudo");
 }
 
@@ -106,10 +98,10 @@ static int common_opts(int argc, char **argv, const char *cmd)
 			name_opt = optarg;
 			break;
 		case 'h':
-			help_exit(cmd);
+			cli_help_exit(cmd);
 			break;
 		case 'q':
-			quiet = true;
+			cli_quiet = true;
 			break;
 		default:
 			fprintf(stderr, "Try 'lunet %s --help'.\n", cmd);
@@ -137,7 +129,7 @@ static void show_progress(void *arg, enum emu_phase phase, size_t done,
 	static const char *const names[] = { "namespaces", "links", "nodes",
 					     "teardown" };
 	struct progress *p = arg;
-	double t = now(), secs;
+	double t = cli_now(), secs;
 
 	if ((int)phase != p->phase) {
 		if (phase == EMU_PHASE_NAMESPACES || phase == EMU_PHASE_TEARDOWN)
@@ -166,7 +158,7 @@ static void progress_install(void)
 
 	progress.phase = -1;
 	progress.lines = env && !strcmp(env, "1");
-	if (progress.lines || (!quiet && isatty(STDOUT_FILENO)))
+	if (progress.lines || (!cli_quiet && isatty(STDOUT_FILENO)))
 		emu_progress_default(&o);
 }
 
@@ -182,7 +174,7 @@ static void progress_clear(void)
 static void print_up(struct lnet *n)
 {
 	progress_clear();
-	say("lunet: %s up: %u nodes, %u links in %.2f s\n", n->topo->name,
+	cli_say("lunet: %s up: %u nodes, %u links in %.2f s\n", n->topo->name,
 	    n->topo->nnodes, n->topo->nlinks, n->started);
 }
 
@@ -194,7 +186,7 @@ static int start_returned(lua_State *L, struct lnet *n)
 	if (n->emu)
 		return 0;
 	if (script_method(L, -1, "start", &err))
-		return fail("%s", err.msg);
+		return cli_fail("%s", err.msg);
 	lua_pop(L, 1);
 	print_up(n);
 	return 0;
@@ -206,13 +198,13 @@ static int check_reachability(lua_State *L)
 	int ok;
 
 	if (script_method(L, -1, "pingall", &err))
-		return fail("%s", err.msg);
+		return cli_fail("%s", err.msg);
 	lua_getfield(L, -1, "loss");
 	ok = lua_tonumber(L, -1) == 0;
 	lua_pop(L, 1);
 	if (script_lib(L, "format_pingall", -1, &err))
-		return fail("%s", err.msg);
-	say("%s\n", lua_tostring(L, -1));
+		return cli_fail("%s", err.msg);
+	cli_say("%s\n", lua_tostring(L, -1));
 	lua_pop(L, 2);
 	return ok ? 0 : 1;
 }
@@ -237,17 +229,18 @@ static int finish_all(lua_State *L, bool leave_up)
 				rc = 1;
 				continue;
 			}
-			say("lunet: %s is up; 'lunet down %s' removes it\n",
+			cli_say("lunet: %s is up; 'lunet down %s' removes it\n",
 			    n->topo->name, n->topo->name);
 			continue;
 		}
-		t0 = now();
+		t0 = cli_now();
 		err_clear(&err);
 		if (emu_stop(n->emu, &err))
-			rc = fail("%s", err.msg);
+			rc = cli_fail("%s", err.msg);
 		n->emu = NULL;
 		progress_clear();
-		say("lunet: %s down in %.2f s\n", n->topo->name, now() - t0);
+		cli_say("lunet: %s down in %.2f s\n", n->topo->name,
+			cli_now() - t0);
 	}
 	lua_pop(L, 2);
 	return rc;
@@ -263,29 +256,29 @@ static int run_file(const char *file, bool leave_up,
 	lua_State *L;
 	int rc = 0;
 
-	if (need_root())
+	if (cli_need_root())
 		return 1;
 	if (intr_install())
-		return fail("cannot install signal handlers");
+		return cli_fail("cannot install signal handlers");
 	progress_install();
 	L = script_new(&err);
 	if (!L)
-		return fail("%s", err.msg);
+		return cli_fail("%s", err.msg);
 	if (name_opt) {
 		lua_pushstring(L, name_opt);
 		lua_setfield(L, LUA_REGISTRYINDEX, LNET_NAME);
 	}
 	if (topo_opt && file) {
-		rc = fail("give a FILE or --topo, not both");
+		rc = cli_fail("give a FILE or --topo, not both");
 	} else if (topo_opt ? script_dotopo(L, topo_opt, &err) :
 			      script_dofile(L, file, &err)) {
-		rc = fail("%s", err.msg);
+		rc = cli_fail("%s", err.msg);
 	} else {
 		n = luaL_testudata(L, -1, LNET_MT);
 		if (n)
 			rc = start_returned(L, n);
 		else if (leave_up)
-			say("lunet: %s returned no network\n",
+			cli_say("lunet: %s returned no network\n",
 			    file ? file : "default");
 		if (!rc && use)
 			rc = use(L, n);
@@ -303,7 +296,7 @@ static int cmd_run(int argc, char **argv)
 	int i = common_opts(argc, argv, "run");
 
 	if (argc - i > 1)
-		die_usage("run");
+		cli_usage_exit("run");
 	return run_file(i < argc ? argv[i] : NULL, false, NULL);
 }
 
@@ -312,7 +305,7 @@ static int cmd_up(int argc, char **argv)
 	int i = common_opts(argc, argv, "up");
 
 	if (argc - i > 1)
-		die_usage("up");
+		cli_usage_exit("up");
 	return run_file(i < argc ? argv[i] : NULL, true, NULL);
 }
 
@@ -331,16 +324,17 @@ static int cmd_down(int argc, char **argv)
 	double t0;
 
 	if (i == argc)
-		die_usage("down");
-	if (need_root())
+		cli_usage_exit("down");
+	if (cli_need_root())
 		return 1;
 	for (; i < argc; i++) {
-		t0 = now();
+		t0 = cli_now();
 		err_clear(&err);
 		if (emu_destroy(argv[i], &err))
-			rc = fail("%s", err.msg);
+			rc = cli_fail("%s", err.msg);
 		else
-			say("lunet: %s down in %.2f s\n", argv[i], now() - t0);
+			cli_say("lunet: %s down in %.2f s\n", argv[i],
+				cli_now() - t0);
 	}
 	return rc;
 }
@@ -354,24 +348,24 @@ static int cmd_exec(int argc, char **argv)
 	struct err err;
 
 	if (argc - i < 3)
-		die_usage("exec");
-	if (need_root())
+		cli_usage_exit("exec");
+	if (cli_need_root())
 		return 1;
 	err_clear(&err);
 	rc = state_read(argv[i], &t, &info, &err);
 	if (rc == -ENOENT)
-		return fail("no emulation named '%s'", argv[i]);
+		return cli_fail("no emulation named '%s'", argv[i]);
 	if (rc)
-		return fail("%s", err.msg);
+		return cli_fail("%s", err.msg);
 	if (topo_node_find(t, argv[i + 1]) == TOPO_NONE) {
 		topo_free(t);
-		return fail("no node '%s' in emulation '%s'", argv[i + 1],
+		return cli_fail("no node '%s' in emulation '%s'", argv[i + 1],
 			    argv[i]);
 	}
 	topo_free(t);
 	netns_path(path, sizeof(path), argv[i], argv[i + 1]);
 	rc = proc_exec(path, argv + i + 2);
-	fail("%s: %s", argv[i + 2], strerror(-rc));
+	cli_fail("%s: %s", argv[i + 2], strerror(-rc));
 	return rc == -ENOENT ? 127 : 126;
 }
 
@@ -397,7 +391,7 @@ static int cmd_ls(int argc, char **argv)
 	common_opts(argc, argv, "ls");
 	rc = state_list(&names, &n);
 	if (rc)
-		return fail("%s: %s", state_dir(), strerror(-rc));
+		return cli_fail("%s: %s", state_dir(), strerror(-rc));
 	if (n)
 		printf("%-20s %-9s %7s %7s %8s %5s\n", "NAME", "STATUS",
 		       "NODES", "LINKS", "OWNER", "AGE");
@@ -436,17 +430,17 @@ static int clean_one(const char *name, bool all, bool named)
 	rc = state_read_info(name, &info);
 	if (rc == -ENOENT && (named || empty_claim(name))) {
 		state_remove(name);
-		say("lunet: removed the empty record of %s\n", name);
+		cli_say("lunet: removed the empty record of %s\n", name);
 		return 0;
 	}
 	if (rc)
-		return named ? fail("no emulation named '%s'", name) : 0;
+		return named ? cli_fail("no emulation named '%s'", name) : 0;
 	if (!named && !all && !state_is_stale(&info))
 		return 0;
 	err_clear(&err);
 	if (emu_destroy(name, &err))
-		return fail("%s", err.msg);
-	say("lunet: removed %s (%u nodes)\n", name, info.nnodes);
+		return cli_fail("%s", err.msg);
+	cli_say("lunet: removed %s (%u nodes)\n", name, info.nnodes);
 	return 0;
 }
 
@@ -467,19 +461,19 @@ static int cmd_clean(int argc, char **argv)
 		if (c == 'a')
 			all = true;
 		else if (c == 'q')
-			quiet = true;
+			cli_quiet = true;
 		else if (c == 'h')
-			help_exit("clean");
+			cli_help_exit("clean");
 		else
-			die_usage("clean");
+			cli_usage_exit("clean");
 	}
-	if (need_root())
+	if (cli_need_root())
 		return 1;
 	for (i = optind; i < argc; i++)
 		rc |= clean_one(argv[i], false, true);
 	if (optind == argc) {
 		if (state_list(&names, &n))
-			return fail("%s: cannot list", state_dir());
+			return cli_fail("%s: cannot list", state_dir());
 		for (k = 0; k < n; k++)
 			rc |= clean_one(names[k], all, false);
 		state_list_free(names, n);
@@ -495,7 +489,7 @@ static int cmd_doctor(int argc, char **argv)
 	int f, has, rc = 0;
 
 	common_opts(argc, argv, "doctor");
-	if (need_root())
+	if (cli_need_root())
 		return 1;
 	printf("%-9s %-8s %-20s %s\n", "FEATURE", "KERNEL", "CONFIG",
 	       "USED FOR");
@@ -622,11 +616,11 @@ void cli_help_exit(const char *name)
 static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		help_exit("help");
+		cli_help_exit("help");
 	if (argc > 1 && find_cmd(argv[1]))
-		help_exit(argv[1]);
+		cli_help_exit(argv[1]);
 	if (argc > 1)
-		return fail("unknown command '%s'", argv[1]);
+		return cli_fail("unknown command '%s'", argv[1]);
 	usage(stdout);
 	return 0;
 }
@@ -645,7 +639,7 @@ int main(int argc, char **argv)
 		return cmd_version(1, argv);
 	c = find_cmd(argv[1]);
 	if (!c) {
-		fail("unknown command '%s'", argv[1]);
+		cli_fail("unknown command '%s'", argv[1]);
 		usage(stderr);
 		return 1;
 	}
