@@ -301,6 +301,21 @@ static struct nlmsghdr *no_ipv6(void *buf, size_t len, int ifindex, bool up)
 	return nlh;
 }
 
+/* Port i up (enslaved to master when >= 0), with IPv6 off first when v6
+ * says the port still has it. */
+static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
+{
+	int rc = 0;
+
+	if (v6)
+		rc = PUSH(b, no_ipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
+			  i);
+	if (!rc)
+		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
+					   true, master), i);
+	return rc;
+}
+
 static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
 {
 	uint32_t i;
@@ -315,15 +330,8 @@ static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
 	if (!rc && v6)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_BRIDGE, true,
 					   -1), TAG_BRIDGE);
-	for (i = 0; i < n->nports && !rc; i++) {
-		if (v6)
-			rc = PUSH(b, no_ipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i,
-					     false), i);
-		if (!rc)
-			rc = PUSH(b, rtnl_link_set(TAIL(b),
-						   TOPO_IFINDEX_PORT0 + i, true,
-						   TOPO_IFINDEX_BRIDGE), i);
-	}
+	for (i = 0; i < n->nports && !rc; i++)
+		rc = port_up(b, i, v6, TOPO_IFINDEX_BRIDGE);
 	return rc;
 }
 
@@ -383,13 +391,7 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
 	for (i = 0; i < n->nports && !rc; i++) {
 		const struct topo_port *p = &t->ports[n->ports[i]];
 
-		if (v6)
-			rc = PUSH(b, no_ipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i,
-					     false), i);
-		if (!rc)
-			rc = PUSH(b, rtnl_link_set(TAIL(b),
-						   TOPO_IFINDEX_PORT0 + i, true,
-						   -1), i);
+		rc = port_up(b, i, v6, -1);
 		if (rc || !p->addr.ip)
 			continue;
 		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_PORT0 + i,

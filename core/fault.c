@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,47 +22,43 @@ static int seen(const struct fault_proc *procs, size_t n, pid_t pid)
 	return 0;
 }
 
+struct pass {
+	int sig;
+	struct fault_proc **procs;
+	size_t *n, *cap;
+};
+
+/* Signals pid if it is not in the list yet, and adds it. */
+static int signal_new(pid_t pid, void *data)
+{
+	struct pass *p = data;
+	struct fault_proc *grown;
+
+	if (seen(*p->procs, *p->n, pid))
+		return 0;
+	if (*p->n == *p->cap) {
+		*p->cap = *p->cap ? *p->cap * 2 : 16;
+		grown = realloc(*p->procs, *p->cap * sizeof(**p->procs));
+		if (!grown)
+			return -ENOMEM;
+		*p->procs = grown;
+	}
+	(*p->procs)[*p->n].pid = pid;
+	(*p->procs)[*p->n].start = proc_starttime(pid);
+	if (kill(pid, p->sig) < 0)
+		return 0;
+	(*p->n)++;
+	return 1;
+}
+
 /* One pass over /proc: signals the processes of namespace ino not yet in
  * *procs and adds them.  Returns how many were new, or -errno. */
 static int signal_pass(ino_t ino, int sig, struct fault_proc **procs,
 		       size_t *n, size_t *cap)
 {
-	struct fault_proc *grown;
-	char path[64];
-	struct dirent *de;
-	struct stat st;
-	pid_t pid, self = getpid();
-	int found = 0;
-	DIR *d;
+	struct pass p = { sig, procs, n, cap };
 
-	d = opendir("/proc");
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		pid = atoi(de->d_name);
-		if (pid <= 0 || pid == self || seen(*procs, *n, pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-		if (stat(path, &st) < 0 || st.st_ino != ino)
-			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			grown = realloc(*procs, *cap * sizeof(**procs));
-			if (!grown) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			*procs = grown;
-		}
-		(*procs)[*n].pid = pid;
-		(*procs)[*n].start = proc_starttime(pid);
-		if (kill(pid, sig) == 0) {
-			(*n)++;
-			found++;
-		}
-	}
-	closedir(d);
-	return found;
+	return proc_each_in_netns(&ino, 1, signal_new, &p);
 }
 
 int fault_signal_netns(ino_t ino, int sig, struct fault_proc **procs)

@@ -200,15 +200,13 @@ static void reap(pid_t *pids, size_t n)
 	}
 }
 
-/* One pass over /proc: signals every process in one of the namespaces,
- * remembering up to 256 pids to reap.  Returns how many were found. */
-static int kill_pass(const ino_t *sorted, size_t n, pid_t *killed,
-		     size_t *nkilled)
+int proc_each_in_netns(const ino_t *sorted, size_t n, proc_netns_fn fn,
+		       void *data)
 {
 	char path[64];
 	struct dirent *de;
 	struct stat st;
-	int found = 0;
+	int counted = 0, r;
 	pid_t self = getpid(), pid;
 	DIR *d;
 
@@ -224,21 +222,38 @@ static int kill_pass(const ino_t *sorted, size_t n, pid_t *killed,
 			continue;
 		if (!bsearch(&st.st_ino, sorted, n, sizeof(*sorted), cmp_ino))
 			continue;
-		kill(pid, SIGKILL);
-		if (*nkilled < 256)
-			killed[(*nkilled)++] = pid;
-		found++;
+		r = fn(pid, data);
+		if (r < 0) {
+			counted = r;
+			break;
+		}
+		counted += r;
 	}
 	closedir(d);
-	return found;
+	return counted;
+}
+
+struct killed {
+	pid_t pids[256]; /* to reap: the first 256 */
+	size_t n;
+};
+
+static int kill_one(pid_t pid, void *data)
+{
+	struct killed *k = data;
+
+	kill(pid, SIGKILL);
+	if (k->n < 256)
+		k->pids[k->n++] = pid;
+	return 1;
 }
 
 int proc_kill_netns(const ino_t *inodes, size_t n)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int total = 0, found, round;
-	pid_t killed[256];
-	size_t i, m = 0, nkilled = 0;
+	struct killed killed = { .n = 0 };
+	size_t i, m = 0;
 	ino_t *sorted;
 
 	sorted = malloc((n ? n : 1) * sizeof(*sorted));
@@ -251,7 +266,7 @@ int proc_kill_netns(const ino_t *inodes, size_t n)
 	/* Processes may fork while we kill; a few passes catch the
 	 * children, and dying processes leave /proc shortly after. */
 	for (round = 0; m && round < 300; round++) {
-		found = kill_pass(sorted, m, killed, &nkilled);
+		found = proc_each_in_netns(sorted, m, kill_one, &killed);
 		if (found < 0) {
 			total = found;
 			break;
@@ -262,7 +277,7 @@ int proc_kill_netns(const ino_t *inodes, size_t n)
 			total = found;
 		nanosleep(&ts, NULL);
 	}
-	reap(killed, nkilled);
+	reap(killed.pids, killed.n);
 	free(sorted);
 	return total;
 }

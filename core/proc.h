@@ -38,6 +38,14 @@ int proc_exec(const char *nspath, char *const argv[]);
 int proc_run(const char *nspath, char *const argv[], char **out,
 	     size_t *outlen, int *status);
 
+/* Calls fn(pid, data) for every process but this one whose network
+ * namespace is one of the n inodes in sorted (ascending).  fn returns 1
+ * to count the process, 0 not to, or -errno to stop.  Returns the count
+ * or the first -errno. */
+typedef int (*proc_netns_fn)(pid_t pid, void *data);
+int proc_each_in_netns(const ino_t *sorted, size_t n, proc_netns_fn fn,
+		       void *data);
+
 /* Kills (SIGKILL) every process whose network namespace is one of the
  * n inodes, and waits until none is left (bounded).  Returns the number of
  * processes signalled, or -errno. */
