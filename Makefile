@@ -12,7 +12,7 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 BUILD ?= build
 
-PKGS := libmnl lua5.4
+PKGS := libmnl lua5.4 libpcap
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 	-Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -38,7 +38,7 @@ LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
 
 # Each unit test links only the modules it tests.
 UNIT := test_ip test_topo test_plan test_rtnl test_nl test_nl_live test_state test_probe \
-	test_topo_gen test_events test_stream test_ctl
+	test_topo_gen test_events test_stream test_ctl test_capture
 test_ip_OBJ := topo/ip.o
 test_topo_OBJ := $(TOPO_SRC:.c=.o)
 test_plan_OBJ := $(TOPO_SRC:.c=.o)
@@ -51,6 +51,11 @@ test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/embed.o
 test_events_OBJ := core/events.o
 test_stream_OBJ := core/stream.o core/netns.o
 test_ctl_OBJ := core/ctl.o
+UNIT += test_stats
+UNIT += test_impair
+test_impair_OBJ := core/impair_spec.o core/impair_prog.o core/bpf.o core/tc.o
+test_stats_OBJ := core/stats_msg.o core/stats_fmt.o $(TOPO_SRC:.c=.o)
+test_capture_OBJ := core/capture_spec.o $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 .PHONY: all run check unit integration deps install bench clean format
@@ -95,6 +100,7 @@ deps:
 
 bench: lunet
 	tools/bench
+	tools/bench-links
 
 install: lunet
 	install -D -m 755 lunet $(DESTDIR)$(BINDIR)/lunet

@@ -282,7 +282,7 @@ static int make_links(struct emu *e, struct err *err)
  * the disable_ipv6 sysctl because opening /proc/sys/net/ipv6/... costs a
  * walk over every namespace's entry of that name (9,472 for a k=32
  * fat-tree), so a write per node made the build quadratic. */
-static struct nlmsghdr *no_ipv6(void *buf, size_t len, int ifindex, bool up)
+struct nlmsghdr *emu_msg_noipv6(void *buf, size_t len, int ifindex, bool up)
 {
 	struct nlmsghdr *nlh = rtnl_link_set(buf, len, ifindex, up, -1);
 	struct nlattr *spec, *af;
@@ -308,7 +308,7 @@ static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
 	int rc = 0;
 
 	if (v6)
-		rc = PUSH(b, no_ipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
+		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
 			  i);
 	if (!rc)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
@@ -325,7 +325,7 @@ static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
 	rc = PUSH(b, rtnl_bridge_new(TAIL(b), "br0", TOPO_IFINDEX_BRIDGE,
 				     n->stp, !v6), TAG_BRIDGE);
 	if (!rc && v6)
-		rc = PUSH(b, no_ipv6(TAIL(b), TOPO_IFINDEX_BRIDGE, false),
+		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_BRIDGE, false),
 			  TAG_BRIDGE);
 	if (!rc && v6)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_BRIDGE, true,

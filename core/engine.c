@@ -108,6 +108,12 @@ static int remove_namespaces(const struct topo *t, const unsigned char *made)
 	p.err = &err;
 	atomic_init(&c.rc, 0);
 	par_run(&p, par_workers(p.n));
+	/* The relay ports' namespace, if impairments made it. */
+	if (!emu_relay_nspath(t->name, path, sizeof(path))) {
+		r = netns_delete(path);
+		if (r && r != -ENOENT && !rc)
+			rc = r;
+	}
 	if (!rc)
 		rc = atomic_load(&c.rc);
 	free(inodes);
@@ -116,6 +122,7 @@ static int remove_namespaces(const struct topo *t, const unsigned char *made)
 
 static void emu_free(struct emu *e)
 {
+	emu_impair_free(e);
 	if (e->home >= 0)
 		close(e->home);
 	free(e->made);
@@ -323,6 +330,7 @@ int emu_destroy(const char *name, struct err *err)
 
 int emu_adopt(struct emu *e)
 {
+	emu_impair_forked(e);
 	e->info.owner = getpid();
 	e->info.owner_start = proc_starttime(e->info.owner);
 	return emu_record(e, STATE_UP, NULL);

@@ -62,6 +62,20 @@ int emu_detach(struct emu *e);
 /* Brings both ends of link l up or down. */
 int emu_link_set(struct emu *e, uint32_t link, bool up, struct err *err);
 
+/* Sets the impairments of the direction that leaves end `from` (0 or 1)
+ * of link l, or of both directions (from -1), to spec: what was set before
+ * is replaced; an empty spec clears them.  Refuses a parameter whose path
+ * this kernel lacks (see core/impair.h).  Returns 0 or -errno with err
+ * naming the link and the cause. */
+struct impair_spec;
+struct impair_counts;
+int emu_impair(struct emu *e, uint32_t link, int from,
+	       const struct impair_spec *spec, struct err *err);
+
+/* The settings and counts of the direction leaving end side of link l. */
+int emu_impair_get(struct emu *e, uint32_t link, int side,
+		   struct impair_spec *spec, struct impair_counts *c);
+
 /* The namespace path of node n ("/run/netns/lunet-<emu>-<node>"). */
 int emu_nspath(const struct emu *e, uint32_t node, char *buf, size_t len);
 

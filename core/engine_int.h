@@ -34,6 +34,7 @@ struct emu {
 	bool ipv6;           /* the kernel has IPv6 (turned off in nodes) */
 	struct emu_opts opts;
 	struct state_info info;
+	struct emu_impair *imp; /* link impairments; NULL until the first */
 };
 
 /*
@@ -99,6 +100,17 @@ int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
 		   const unsigned char *down, bool replace);
 int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
 		  const struct nl_fail *f);
+
+/* RTM_NEWLINK setting ifindex up or down with IPv6 address generation
+ * off (build.c). */
+struct nlmsghdr *emu_msg_noipv6(void *buf, size_t len, int ifindex, bool up);
+
+/* impair.c */
+void emu_impair_free(struct emu *e);
+/* In a forked child that takes e over: the relay's thread again. */
+void emu_impair_forked(struct emu *e);
+/* "/run/netns/lunet-<emu>-+relay", the namespace of the relay ports. */
+int emu_relay_nspath(const char *emu, char *buf, size_t len);
 
 /* stp.c */
 int emu_wait_stp(struct emu *e, struct err *err);

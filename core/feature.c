@@ -4,10 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bpf.h"
 #include "core/feature.h"
 #include "core/netns.h"
 #include "core/nl.h"
 #include "core/rtnl.h"
+#include "core/tc.h"
 
 static const struct {
 	const char *name, *kind, *config, *use;
@@ -24,6 +26,13 @@ static const struct {
 	[FEAT_VRF] = { "vrf", "vrf", "CONFIG_NET_VRF", "not used" },
 	[FEAT_GRE] = { "gre", "gretap", "CONFIG_NET_IPGRE", "not used" },
 	[FEAT_GENEVE] = { "geneve", "geneve", "CONFIG_GENEVE", "not used" },
+	[FEAT_TBF] = { "tbf", "tbf", "CONFIG_NET_SCH_TBF", "link rate" },
+	[FEAT_CLSACT] = { "clsact", "clsact", "CONFIG_NET_SCH_INGRESS",
+			  "loss, corruption, duplication, delay" },
+	[FEAT_TC_BPF] = { "tc-bpf", "bpf", "CONFIG_NET_CLS_BPF",
+			  "loss, corruption, duplication, delay" },
+	[FEAT_NETEM] = { "netem", "netem", "CONFIG_NET_SCH_NETEM",
+			 "not used: lunet's own paths are seeded" },
 };
 
 static signed char cache[FEAT_COUNT]; /* 0 unknown, 1 has, 2 lacks */
@@ -81,6 +90,52 @@ static int ask(struct nl *nl, const char *kind)
 	return 1;
 }
 
+/* Asks for a qdisc of kind on the loopback (ifindex 1) of the current
+ * (throwaway) namespace; for the BPF classifier, loads a program that
+ * does nothing and attaches it to a clsact qdisc there. */
+static int ask_tc(struct nl *nl, enum feature f)
+{
+	struct bpf_insn nop[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct nl_batch *b = nl_batch_new(512);
+	struct nlmsghdr *nlh = NULL;
+	struct nl_fail fail;
+	int rc, prog = -1;
+
+	if (!b)
+		return -ENOMEM;
+	if (f == FEAT_TC_BPF) {
+		prog = bpf_prog_load_cls("lunet_probe", nop, 2, NULL, 0);
+		if (prog < 0) {
+			nl_batch_free(b);
+			return 0;
+		}
+		nlh = tc_clsact_new(nl_batch_tail(b), nl_batch_room(b), 1);
+		rc = nlh ? nl_batch_push(b, nlh, 0) : -ENOSPC;
+		if (!rc)
+			nlh = tc_bpf_new(nl_batch_tail(b), nl_batch_room(b), 1,
+					 true, prog, "lunet_probe");
+	} else if (f == FEAT_CLSACT) {
+		nlh = tc_clsact_new(nl_batch_tail(b), nl_batch_room(b), 1);
+	} else {
+		nlh = tc_qdisc_kind_new(nl_batch_tail(b), nl_batch_room(b), 1,
+					features[f].kind);
+	}
+	rc = nlh ? nl_batch_push(b, nlh, 1) : -ENOSPC;
+	if (!rc)
+		rc = nl_batch_send(nl, b, &fail);
+	nl_batch_free(b);
+	if (prog >= 0)
+		close(prog);
+	if (rc && fail.tag == UINT32_MAX)
+		return rc;
+	if (f == FEAT_TC_BPF || f == FEAT_CLSACT)
+		return !rc;
+	return rc != -ENOENT && rc != -EOPNOTSUPP;
+}
+
 static int probe(enum feature f)
 {
 	int home, rc;
@@ -95,7 +150,12 @@ static int probe(enum feature f)
 		return rc;
 	}
 	nl = nl_open();
-	rc = nl ? ask(nl, features[f].kind) : -errno;
+	if (!nl)
+		rc = -errno;
+	else if (f >= FEAT_TBF)
+		rc = ask_tc(nl, f);
+	else
+		rc = ask(nl, features[f].kind);
 	nl_close(nl);
 	/* The throwaway namespace, and whatever the probe made in it, goes
 	 * away with our last reference when we leave. */

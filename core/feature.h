@@ -4,8 +4,11 @@
  * Each link kind is probed by requesting one in a throwaway network
  * namespace: "Unknown device type" (EOPNOTSUPP, after the kernel tried to
  * load the module) means the kernel lacks it; any other answer, success or
- * a complaint about missing attributes, means the kind exists.  Results are
- * cached for the life of the process.
+ * a complaint about missing attributes, means the kind exists.  Qdiscs
+ * likewise, on the throwaway namespace's loopback ("Specified qdisc kind
+ * is unknown", ENOENT); the tc BPF classifier by loading a program that
+ * does nothing and attaching it.  Results are cached for the life of the
+ * process.
  *
  * LUNET_KERNEL_LACKS (a comma-separated list of feature names) makes lunet
  * treat those features as missing: it lets tests exercise the refusal
@@ -25,6 +28,11 @@ enum feature {
 	FEAT_VRF,
 	FEAT_GRE,
 	FEAT_GENEVE,
+	/* qdiscs and BPF, for link impairments (core/impair.c) */
+	FEAT_TBF,
+	FEAT_CLSACT,
+	FEAT_TC_BPF,
+	FEAT_NETEM,
 	FEAT_COUNT,
 };
 

@@ -244,6 +244,17 @@ static bool put_in_addr(struct nlmsghdr *nlh, size_t len, uint16_t type,
 	return mnl_attr_put_u32_check(nlh, len, type, htonl(ip));
 }
 
+struct nlmsghdr *rtnl_link_del(void *buf, size_t len, int ifindex)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, len, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK,
+			sizeof(struct ifinfomsg));
+	if (nlh)
+		ifinfo_set(mnl_nlmsg_get_payload(nlh), ifindex, false);
+	return nlh;
+}
+
 struct nlmsghdr *rtnl_addr_new(void *buf, size_t len, int ifindex,
 			       uint32_t ip, uint8_t plen)
 {

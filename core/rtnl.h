@@ -81,6 +81,9 @@ struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 				uint8_t plen, const struct rtnl_nexthop *nh,
 				size_t nnh);
 
+/* RTM_DELLINK of ifindex (a veth takes its peer with it). */
+struct nlmsghdr *rtnl_link_del(void *buf, size_t len, int ifindex);
+
 /* RTM_GETLINK dump request (for counters and checks).  Unlike the other
  * requests it has no NLM_F_ACK: a dump ends with NLMSG_DONE. */
 struct nlmsghdr *rtnl_link_dump(void *buf, size_t len);

@@ -76,6 +76,31 @@ static const struct ccmd cmds[] = {
 	  "A B up|down", "Set the link between A and B up or down." },
 	{ "node", console_node_updown, 2, 2, true, { ARG_NODE, ARG_UPDOWN },
 	  "NAME up|down", "Set every link of node NAME up or down." },
+	{ "impair", console_impair, 0, 15, false, { ARG_NODE, ARG_PEER },
+	  "[A B [SETTINGS]]",
+	  "Show or set the impairments of the link between A and B.\n"
+	  "SETTINGS: delay 20ms, jitter 5ms, loss 5%, corrupt 1%,\n"
+	  "duplicate 1%, reorder 25%, rate 10mbit, limit N, seed N\n"
+	  "(each also as --delay 20ms or delay=20ms), --from A for one\n"
+	  "direction only (both otherwise), clear for none.  Settings\n"
+	  "replace those the direction had.  Without SETTINGS, shows the\n"
+	  "link's; without A B, every impaired link's, with what each did.\n"
+	  "See docs/links.md." },
+	{ "stats", console_stats, 0, 2, true, { ARG_NODE, ARG_PEER }, "[A B]",
+	  "Show the packet counters of every link, or of A-B.\n"
+	  "Packets and bytes each way (A>B is what A sent), drops and\n"
+	  "errors of both ends, since the link was made." },
+	{ "capture", console_capture, 0, MAX_WORDS - 1, true,
+	  { ARG_NODE, ARG_PEER, ARG_FILE }, "[A B|NODE FILE|stop]",
+	  "Capture packets into pcap files while you go on.\n"
+	  "'capture A B' captures the link between A and B (what each\n"
+	  "end sends), into FILE or /tmp/lunet-NET-A-B.pcap; 'capture\n"
+	  "h1:eth0 FILE' one interface, 'capture s1 FILE' every interface\n"
+	  "of s1 (FILE-eth0.pcap...).  Words after that are a BPF filter\n"
+	  "(FILE must hold a '/' or end in .pcap to tell it from one).\n"
+	  "'capture' lists the captures, 'capture stop [ID]' stops them.\n"
+	  "  capture A B [FILE] [FILTER...]\n"
+	  "  capture NODE[:IF] FILE [FILTER...]" },
 	{ "sh", cmd_sh, 1, -1, false, { ARG_FILE }, "COMMAND...",
 	  "Run a shell command on the host.\n"
 	  "Outside the emulation, on your terminal." },

@@ -44,4 +44,13 @@ console_fn console_nodes, console_links, console_net, console_dump,
 	console_intfs, console_ports, console_pingall, console_pingpair,
 	console_ping, console_iperf, console_link, console_node_updown;
 
+/* console_impair.c */
+console_fn console_impair;
+
+/* console_capture.c */
+console_fn console_capture;
+
+/* console_stats.c */
+console_fn console_stats;
+
 #endif

@@ -311,7 +311,8 @@ static int l_failed(lua_State *L)
 
 /* net:reset(): the network as it was built, without building it again:
  * failed nodes recovered, partitions healed, flaps' and the user's link
- * downs lifted, the processes of tests killed and the others running.
+ * downs lifted, link impairments as built, the processes of tests killed
+ * and the others running.
  * Returns the seconds it took.  Tasks (flaps, probes) are the runner's to
  * cancel first. */
 static int l_reset(lua_State *L)
@@ -356,6 +357,7 @@ static int l_reset(lua_State *L)
 		       (long long)lfault_restore_procs(L, n, 2, failed[i]),
 		       NULL);
 	lfault_reset_procs(L, n, 2);
+	limpair_reset(L, n);
 	levent(L, "reset", "net:s", n->topo->name, "seconds:f", now() - t0,
 	       NULL);
 	lua_pushnumber(L, now() - t0);

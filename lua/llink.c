@@ -30,6 +30,8 @@ static int l_down(lua_State *L)
 static const luaL_Reg link_methods[] = {
 	{ "up", l_up },
 	{ "down", l_down },
+	{ "capture", lcapture_link },
+	{ "stats", lstats_link },
 	{ NULL, NULL },
 };
 
@@ -75,6 +77,7 @@ void llink_open(lua_State *L)
 {
 	luaL_newmetatable(L, LLINK_MT);
 	luaL_newlib(L, link_methods);
+	limpair_open(L);
 	lua_pushcclosure(L, link_index, 1);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, link_tostring);

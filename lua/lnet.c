@@ -215,6 +215,7 @@ static int l_link(lua_State *L)
 	l = topo_link_add(n->topo, a, b, &o, &err);
 	if (l < 0)
 		return luaL_error(L, "%s", err.msg);
+	limpair_link_opts(L, 4, n, (uint32_t)l);
 	llink_push(L, 1, l);
 	return 1;
 }
@@ -309,6 +310,7 @@ void lnet_start(lua_State *L, struct lnet *n)
 	rc = emu_start(n->topo, NULL, &n->emu, &err);
 	if (rc)
 		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
+	limpair_apply(L, n);
 	n->started = now() - t0;
 }
 
@@ -319,6 +321,8 @@ void lnet_stop(lua_State *L, struct lnet *n)
 
 	if (!n->emu)
 		return;
+	if (L) /* their sockets would keep the namespaces alive */
+		lcapture_stop_net(L, n);
 	err_clear(&err);
 	rc = emu_stop(n->emu, &err);
 	n->emu = NULL;
@@ -350,6 +354,7 @@ static int l_gc(lua_State *L)
 	lnet_stop(NULL, n);
 	topo_free(n->topo);
 	n->topo = NULL;
+	limpair_free(n);
 	return 0;
 }
 
@@ -370,6 +375,7 @@ static const luaL_Reg methods[] = {
 	{ "stop", l_stop },
 	{ "ping", lping_ping },
 	{ "pingall", lping_pingall },
+	{ "stats", lstats_net },
 	{ NULL, NULL },
 };
 

@@ -221,6 +221,8 @@ static const luaL_Reg node_methods[] = {
 	{ "cmd", l_cmd },
 	{ "spawn", l_spawn },
 	{ "intfs", l_intfs },
+	{ "capture", lcapture_node },
+	{ "stats", lstats_node },
 	{ NULL, NULL },
 };
 

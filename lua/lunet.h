@@ -18,10 +18,16 @@ struct topo;
 struct emu;
 struct events;
 
+struct impair_spec;
+
 struct lnet {
 	struct topo *topo;
 	struct emu *emu; /* NULL until started */
 	double started;  /* seconds the last build took */
+	/* Impairments set before the start, per link end (2 * link + side),
+	 * applied by net:start() (limpair.c). */
+	struct impair_spec *imp;
+	uint32_t nimp;
 };
 
 #define LNET_MT "lunet.network"
@@ -61,6 +67,41 @@ void lnet_need_running(lua_State *L, struct lnet *n);
 /* Every network created in this state, in creation order (a table in the
  * registry); used by the runner to start, stop or detach them. */
 void lnet_push_all(lua_State *L);
+
+/* net:stats(), link:stats() and node:stats(), in lstats.c. */
+int lstats_net(lua_State *L);
+int lstats_link(lua_State *L);
+int lstats_node(lua_State *L);
+
+/* Link impairments (limpair.c): l:impair{} and l:impairments() added to
+ * the link methods table at the top of the stack; the impairment options
+ * of net:link() (the table at opts) for link l; applying those kept
+ * before the start (raises an error after tearing the network down). */
+void limpair_open(lua_State *L);
+void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l);
+void limpair_apply(lua_State *L, struct lnet *n);
+void limpair_free(struct lnet *n);
+/* net:reset(): every link's impairments back to those it was built with,
+ * their draws from the start. */
+void limpair_reset(lua_State *L, struct lnet *n);
+/* Sets the impairments of link l, direction from (0, 1; -1: both), to s:
+ * at once when the network runs, else kept for its start.  Returns 0 or
+ * -errno with err. */
+struct err;
+int limpair_set(lua_State *L, struct lnet *n, uint32_t l, int from,
+		const struct impair_spec *s, struct err *err);
+
+/* link:capture{} and node:capture{} (lcapture.c); lcapture_push() opens
+ * a capture of sp on the network at index net into file and pushes its
+ * object (raises an error on failure); lcapture_stop_net() stops every
+ * capture on n before n stops. */
+struct capture_spec;
+struct capture_opts;
+int lcapture_link(lua_State *L);
+int lcapture_node(lua_State *L);
+void lcapture_push(lua_State *L, int net, const struct capture_spec *sp,
+		   const char *file, const struct capture_opts *o);
+void lcapture_stop_net(lua_State *L, struct lnet *n);
 
 /* net:ping(a, b) and net:pingall{sample=N}, in lping.c. */
 int lping_ping(lua_State *L);

@@ -45,4 +45,18 @@ int cmd_console(int argc, char **argv);
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);
 
+/* "lunet capture" (tools/cmd_capture.c). */
+int cmd_capture(int argc, char **argv);
+
+/* "lunet impair" (tools/cmd_impair.c). */
+int cmd_impair(int argc, char **argv);
+
+/* Runs one console command line in the process that owns emulation name,
+ * through its control socket; its output goes to ours.  Returns its exit
+ * status, or 1 after saying why it could not. */
+int cli_ctl_line(const char *name, const char *line);
+
+/* "lunet stats" (tools/cmd_stats.c). */
+int cmd_stats(int argc, char **argv);
+
 #endif

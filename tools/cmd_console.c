@@ -175,6 +175,7 @@ static int daemon_main(lua_State *L, struct lnet *n, int ready)
 		rc = console_daemon(c, ready);
 	}
 	console_free(c);
+	lcapture_stop_net(L, n);
 	err_clear(&err);
 	if (n->emu && emu_stop(n->emu, &err)) /* unless "lua net:stop()" */
 		fprintf(stderr, "lunet: %s\n", err.msg);

@@ -14,6 +14,7 @@
 
 #include "core/engine.h"
 #include "core/feature.h"
+#include "core/impair.h"
 #include "core/intr.h"
 #include "core/neigh.h"
 #include "core/netns.h"
@@ -234,6 +235,7 @@ static int finish_all(lua_State *L, bool leave_up)
 			continue;
 		}
 		t0 = cli_now();
+		lcapture_stop_net(L, n);
 		err_clear(&err);
 		if (emu_stop(n->emu, &err))
 			rc = cli_fail("%s", err.msg);
@@ -486,20 +488,31 @@ static int cmd_help(int argc, char **argv);
 
 static int cmd_doctor(int argc, char **argv)
 {
-	int f, has, rc = 0;
+	const char *path, *missing;
+	int f, p, has, rc = 0;
 
 	common_opts(argc, argv, "doctor");
 	if (cli_need_root())
 		return 1;
-	printf("%-9s %-8s %-20s %s\n", "FEATURE", "KERNEL", "CONFIG",
+	printf("%-9s %-8s %-24s %s\n", "FEATURE", "KERNEL", "CONFIG",
 	       "USED FOR");
 	for (f = 0; f < FEAT_COUNT; f++) {
 		has = feature_has(f);
-		printf("%-9s %-8s %-20s %s\n", feature_name(f),
+		printf("%-9s %-8s %-24s %s\n", feature_name(f),
 		       has > 0 ? "yes" : has == 0 ? "missing" : "unknown",
 		       feature_config(f), feature_use(f));
 		if (has <= 0 && (f == FEAT_VETH || f == FEAT_BRIDGE))
 			rc = 1;
+	}
+	/* Which way each link impairment goes on this kernel. */
+	printf("\n%-10s %s\n", "IMPAIRMENT", "PATH ON THIS KERNEL");
+	for (p = 0; p < IMP_NPARAMS; p++) {
+		path = impair_path(p, &missing);
+		if (path)
+			printf("%-10s %s\n", impair_param_name(p), path);
+		else
+			printf("%-10s refused: the kernel lacks %s\n",
+			       impair_param_name(p), missing);
 	}
 	return rc;
 }
@@ -554,6 +567,50 @@ static const struct cmd cmds[] = {
 	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
 	  "and exit status of the command." },
 	{ "ls", cmd_ls, "", "List emulations: status, nodes, links, owner." },
+	{ "impair", cmd_impair, "NAME A B [SETTINGS] | NAME [A B]",
+	  "Set the impairments of the link between A and B of emulation\n"
+	  "NAME (run by 'lunet up' or a console), both directions unless\n"
+	  "--from names one; without SETTINGS, show them.  Settings replace\n"
+	  "those the direction had; 'clear' removes them.  See\n"
+	  "docs/links.md.\n"
+	  "  --delay D      added latency (20ms, 500us)\n"
+	  "  --jitter D     +/- D around the delay, uniform\n"
+	  "  --loss P       lost packets: 5% or 0.05\n"
+	  "  --corrupt P    packets with one bit flipped\n"
+	  "  --duplicate P  packets sent twice\n"
+	  "  --reorder P    packets sent at once, ahead of the delayed ones\n"
+	  "  --rate R       a cap: 10mbit, 1gbit\n"
+	  "  --limit N      packets the delay holds (1000)\n"
+	  "  --seed N       the draws' seed: the same seed, the same losses\n"
+	  "  --from A       only what A sends" },
+	{ "capture", cmd_capture,
+	  "NAME TARGET... [-w FILE|-] [-c N] [-C SIZE [-W N]] [-s LEN] "
+	  "[FILTER...]",
+	  "Capture packets of emulation NAME into pcap files (tcpdump -r\n"
+	  "reads them) until Ctrl-C, -c or the emulation's end.  TARGET is\n"
+	  "NODE:IF, NODE (every interface: one file per interface,\n"
+	  "FILE-IF.pcap, or DIR/NODE-IF.pcap when FILE is a directory) or\n"
+	  "A-B / A,B (the link: what each end sends, so every packet once).\n"
+	  "  -w FILE      write to FILE; '-': a pcap stream on stdout\n"
+	  "  -f FILTER    a BPF filter (or the words after the targets)\n"
+	  "  -c N         stop after N packets\n"
+	  "  -C SIZE      files of SIZE (millions of bytes, or 100k, 2m):\n"
+	  "               FILE0, FILE1...\n"
+	  "  -W N         with -C, a ring of N files, FILE0 reused\n"
+	  "  -s LEN       keep LEN bytes of each packet (262144)\n"
+	  "  -q           no messages, only errors" },
+	{ "stats", cmd_stats,
+	  "NAME [--top] [--json] [--interval S [--count N]] [--sort F] [-n N]",
+	  "Packet, byte, drop and error counters of every link of emulation\n"
+	  "NAME, read from the kernel: a table (A>B is what end A sent).\n"
+	  "  --json          one JSON document, both ends of every link\n"
+	  "  --interval S    a CSV time series: every S seconds, per link,\n"
+	  "                  what it carried since the last row and rates\n"
+	  "  --count N       stop after N rows of links (N intervals)\n"
+	  "  --top           refresh like top, busiest links first (every\n"
+	  "                  second, or --interval)\n"
+	  "  --sort FIELD    link, packets, bytes, drops or errors\n"
+	  "  -n N            show N links" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"
@@ -561,8 +618,8 @@ static const struct cmd cmds[] = {
 	  "up by 'lunet up' and those still owned by a running lunet." },
 	{ "doctor", cmd_doctor, "",
 	  "Probe the kernel for the features lunet uses and say which are\n"
-	  "missing.  Exit status 1 when one lunet cannot do without is\n"
-	  "missing." },
+	  "missing, and which way each link impairment goes on it.  Exit\n"
+	  "status 1 when one lunet cannot do without is missing." },
 	{ "help", cmd_help, "[COMMAND]", "Show help." },
 	{ "version", cmd_version, "", "Print the version." },
 };

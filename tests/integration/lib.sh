@@ -16,9 +16,11 @@ at_exit() {
 	AT_EXIT+=("$1")
 }
 
+# Called as e=$(emu_name x), in a subshell: the name is kept in a file,
+# not in a variable of the subshell, for the EXIT trap to find.
 emu_name() {
 	local n="${RUN_ID}_$1"
-	EMUS+=("$n")
+	echo "$n" >>"$TMP/.emus"
 	echo "$n"
 }
 
@@ -36,8 +38,8 @@ cleanup() {
 	for c in "${AT_EXIT[@]}"; do
 		eval "$c" >/dev/null 2>&1 || true
 	done
-	for e in "${EMUS[@]}"; do
-		"$LUNET" clean -q "$e" >/dev/null 2>&1 || true
+	for e in "${EMUS[@]}" $(cat "$TMP/.emus" 2>/dev/null); do
+		"$LUNET" clean -q --all "$e" >/dev/null 2>&1 || true
 	done
 	rm -rf "$TMP"
 	exit $rc

@@ -1,0 +1,89 @@
+/* "lunet impair": the console's impair command, sent to the process that
+ * owns a running emulation (its "lunet up" daemon or console), which holds
+ * the impairments' BPF map and relay. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ctl.h"
+#include "core/state.h"
+#include "tools/cli.h"
+
+int cli_ctl_line(const char *name, const char *line)
+{
+	char path[512], *buf;
+	int fd, rc, type, status = 1;
+	struct state_info info;
+	size_t len;
+
+	if (state_read_info(name, &info) == -ENOENT)
+		return cli_fail("no emulation named '%s'", name);
+	if (state_path(path, sizeof(path), name, CTL_FILE))
+		return cli_fail("%s: name too long", name);
+	fd = ctl_connect(path);
+	if (fd < 0)
+		return cli_fail("%s: nobody serves its control socket (%s): "
+				"only an emulation run by 'lunet up' or "
+				"'lunet console' takes commands; a script "
+				"impairs its links itself (l:impair{})",
+				name, strerror(-fd));
+	rc = ctl_recv(fd, &type, &buf, &len); /* the greeting */
+	if (!rc)
+		free(buf);
+	if (!rc)
+		rc = ctl_send(fd, CTL_LINE, line, strlen(line));
+	while (!rc) {
+		rc = ctl_recv(fd, &type, &buf, &len);
+		if (rc)
+			break;
+		if (type == CTL_OUT)
+			fwrite(buf, 1, len, stdout);
+		else if (type == CTL_ERR)
+			fwrite(buf, 1, len, stderr);
+		else if (type == CTL_EXIT)
+			status = ctl_status(buf, len);
+		free(buf);
+		if (type == CTL_EXIT || type == CTL_RUN)
+			break;
+	}
+	close(fd);
+	if (rc)
+		return cli_fail("%s: the control socket: %s", name,
+				strerror(-rc));
+	return status;
+}
+
+int cmd_impair(int argc, char **argv)
+{
+	size_t len = sizeof("impair");
+	char *line;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			cli_help_exit("impair");
+		if (strpbrk(argv[i], " \t\n'\"\\"))
+			return cli_fail("impair: '%s': no spaces or quotes in "
+					"settings",
+					argv[i]);
+		len += strlen(argv[i]) + 1;
+	}
+	if (argc < 2)
+		cli_usage_exit("impair");
+	if (cli_need_root())
+		return 1;
+	line = malloc(len);
+	if (!line)
+		return cli_fail("out of memory");
+	strcpy(line, "impair");
+	for (i = 2; i < argc; i++) {
+		strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	rc = cli_ctl_line(argv[1], line);
+	free(line);
+	return rc;
+}
