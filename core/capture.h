@@ -134,4 +134,8 @@ int capture_ring_name(char *buf, size_t len, const char *path, unsigned idx);
 int capture_intf_file(char *buf, size_t len, const char *where, bool dir,
 		      const char *node, const char *ifname);
 
+/* The words joined by spaces, as tcpdump joins a filter given in several
+ * words (malloc'd; NULL when out of memory). */
+char *capture_join(char *const *w, int n);
+
 #endif

@@ -1,6 +1,7 @@
 /* Capture targets and file names: the pure part of core/capture.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/capture.h"
@@ -174,4 +175,21 @@ int capture_intf_file(char *buf, size_t len, const char *where, bool dir,
 	else
 		n = snprintf(buf, len, "%s-%s.pcap", where, ifname);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+char *capture_join(char *const *w, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	s = calloc(1, len);
+	for (i = 0; s && i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, w[i]);
+	}
+	return s;
 }

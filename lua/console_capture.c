@@ -113,23 +113,6 @@ static bool is_file(const char *w)
 	return strchr(w, '/') || (n > 5 && !strcmp(w + n - 5, ".pcap"));
 }
 
-static char *join(char **w, int n)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < n; i++)
-		len += strlen(w[i]) + 1;
-	s = calloc(1, len);
-	for (i = 0; s && i < n; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, w[i]);
-	}
-	return s;
-}
-
 /* Opens the capture of argv (after the network at 1, the console at 2,
  * argc at 3): the link between argv[1] and argv[2] or the target
  * argv[1], into a file. */
@@ -167,7 +150,7 @@ static int l_open(lua_State *L)
 	if (capture_spec_parse(t, spec, &sp, &err))
 		return luaL_error(L, "%s", err.msg);
 	if (argc > first) {
-		o.filter = join(argv + first, argc - first);
+		o.filter = capture_join(argv + first, argc - first);
 		if (!o.filter)
 			return luaL_error(L, "out of memory");
 		lua_pushstring(L, o.filter);
@@ -210,5 +193,5 @@ int console_capture(struct console *c, int argc, char **argv, const char *rest,
 	}
 	lua_pushlightuserdata(L, argv);
 	lua_pushinteger(L, argc);
-	return console_call(c, "capture", l_open, 3, 0) ? 1 : 0;
+	return console_call(c, NULL, l_open, 3, 0) ? 1 : 0; /* "capture X: ..." */
 }

@@ -63,24 +63,6 @@ static uint64_t file_size(const char *s)
 	return v << (10 * (u - units + 1));
 }
 
-/* Joins the words into one filter, as tcpdump does. */
-static char *join(char **w, int n)
-{
-	size_t len = 1;
-	char *s;
-	int i;
-
-	for (i = 0; i < n; i++)
-		len += strlen(w[i]) + 1;
-	s = calloc(1, len);
-	for (i = 0; s && i < n; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, w[i]);
-	}
-	return s;
-}
-
 static void parse_opts(int argc, char **argv, struct cap_args *a)
 {
 	static const struct option longopts[] = {
@@ -161,7 +143,7 @@ static int parse_targets(struct cap_args *a, const struct topo *t,
 		return cli_fail("give the filter with -f or after the "
 				"targets, not both ('%s')",
 				a->words[i]);
-	a->filter = join(a->words + i, a->nwords - i);
+	a->filter = capture_join(a->words + i, a->nwords - i);
 	return a->filter ? 0 : cli_fail("out of memory");
 }
 
@@ -269,7 +251,7 @@ int cmd_capture(int argc, char **argv)
 	struct state_info info;
 	struct topo *t = NULL;
 	char *words_filter;
-	int rc, i, k, n = 0, nspecs;
+	int rc, i, k, n = 0, nspecs = 0;
 	struct err err;
 
 	parse_opts(argc, argv, &a);
