@@ -193,5 +193,5 @@ int console_capture(struct console *c, int argc, char **argv, const char *rest,
 	}
 	lua_pushlightuserdata(L, argv);
 	lua_pushinteger(L, argc);
-	return console_call(c, NULL, l_open, 3, 0) ? 1 : 0; /* "capture X: ..." */
+	return console_call(c, "capture", l_open, 3, 0) ? 1 : 0;
 }
