@@ -5,6 +5,7 @@
 #include <linux/virtio_net.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,10 +365,17 @@ int relay_start(struct relay *r)
 {
 	int rc;
 
+	sigset_t all, old;
+
 	if (r->running)
 		return 0;
 	atomic_store(&r->stop, false);
+	/* Signals are the main thread's (Ctrl-C must interrupt what it
+	 * waits for): the relay's thread is born with them all blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&r->thread, NULL, run, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
 	r->running = true;
