@@ -130,12 +130,10 @@ static int add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
 static int open_ns(struct emu *e, uint32_t node)
 {
 	char path[NETNS_PATHSIZ];
-	int fd;
 
 	if (emu_nspath(e, node, path, sizeof(path)))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return netns_open(path);
 }
 
 static int send_links(struct emu *e, struct nl *nl, struct nl_batch *b,

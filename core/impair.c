@@ -10,7 +10,6 @@
  * the first setting of an end, or a change of path, touches netlink.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,34 +229,29 @@ static int send_in(struct emu *e, uint32_t node, struct nl_batch *b,
 	return 0;
 }
 
-static int open_ns(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* Makes end x's relay port: X in the node, Y in the relay namespace,
- * both up, X's ingress sending what comes back out of the end. */
+/* Makes end x's relay port: X in the node, Y in the relay namespace, Y
+ * up; and pushes onto b (for the node) X up and X's ingress program, which
+ * sends what comes back out of the end.  *prog is that program, to close
+ * once b is sent. */
 static int relay_port_add(struct emu *e, struct nl_batch *b,
-			  const struct end *x, struct err *err)
+			  const struct end *x, int *prog, struct err *err)
 {
 	char xname[16], yname[16], npath[NETNS_PATHSIZ], rpath[NETNS_PATHSIZ];
-	char log[1024];
+	int nfd, rfd, rc, xi = RELAY_X0 + (int)x->k;
 	struct rtnl_veth_end v[2];
-	int nfd, rfd, prog, rc;
-	struct nl *nl;
+	char log[1024];
 	struct nl_fail f;
+	struct nl *nl;
 
 	snprintf(xname, sizeof(xname), "relay%u", x->k);
 	snprintf(yname, sizeof(yname), "r%u", x->id);
 	emu_nspath(e, x->node, npath, sizeof(npath));
 	emu_relay_nspath(e->topo->name, rpath, sizeof(rpath));
-	nfd = open_ns(npath);
-	rfd = open_ns(rpath);
+	nfd = netns_open(npath);
+	rfd = netns_open(rpath);
 	memset(v, 0, sizeof(v));
 	v[0] = (struct rtnl_veth_end){ .ifname = xname, .netns_fd = nfd,
-				       .ifindex = RELAY_X0 + (int)x->k };
+				       .ifindex = xi };
 	v[1] = (struct rtnl_veth_end){ .ifname = yname, .netns_fd = rfd,
 				       .ifindex = RELAY_Y0 + (int)x->id };
 	rc = nfd < 0 ? nfd : rfd < 0 ? rfd : 0;
@@ -291,22 +285,17 @@ static int relay_port_add(struct emu *e, struct nl_batch *b,
 		return err_set(err, rc, "%s: relay port up: %s", x->what,
 			       strerror(-rc));
 	/* X up, IPv6 off, and its way back out of the end */
-	prog = impair_prog_return(x->ifindex, log, sizeof(log));
-	if (prog < 0)
-		return err_set(err, prog, "%s: BPF program refused: %s",
-			       x->what, log[0] ? log : strerror(-prog));
-	rc = PUSH(b, emu_msg_noipv6(TAIL(b), RELAY_X0 + (int)x->k, true), 0);
+	*prog = impair_prog_return(x->ifindex, log, sizeof(log));
+	if (*prog < 0)
+		return err_set(err, *prog, "%s: BPF program refused: %s",
+			       x->what, log[0] ? log : strerror(-*prog));
+	rc = PUSH(b, emu_msg_noipv6(TAIL(b), xi, true), 0);
 	if (!rc)
-		rc = PUSH(b, tc_clsact_new(TAIL(b), RELAY_X0 + (int)x->k), 0);
+		rc = PUSH(b, tc_clsact_new(TAIL(b), xi), 0);
 	if (!rc)
-		rc = PUSH(b,
-			  tc_bpf_new(TAIL(b), RELAY_X0 + (int)x->k, false,
-				     prog, "lunet_relay_ret"),
-			  0);
-	if (!rc)
-		rc = send_in(e, x->node, b, x, err);
-	close(prog);
-	return rc;
+		rc = PUSH(b, tc_bpf_new(TAIL(b), xi, false, *prog,
+					"lunet_relay_ret"), 0);
+	return rc ? err_set(err, rc, "%s: %s", x->what, strerror(-rc)) : 0;
 }
 
 static uint64_t threshold(double p)
@@ -332,94 +321,98 @@ static uint32_t tbf_limit(uint64_t rate, uint32_t burst)
 	return lim > (256u << 20) ? 256u << 20 : (uint32_t)lim;
 }
 
+/* Pushes onto b what the end's qdiscs need for s; *prog is a program to
+ * close once b is sent. */
+static int end_qdiscs(struct emu_impair *m, struct nl_batch *b,
+		      const struct end *x, const struct impair_spec *s,
+		      int *prog, struct err *err)
+{
+	unsigned char has = m->has[x->id];
+	uint32_t burst = tbf_burst(s->rate);
+	char log[2048];
+	int rc = 0;
+
+	if (impair_needs_bpf(s) && !(has & END_BPF)) {
+		*prog = impair_prog_egress(m->map, x->id, log, sizeof(log));
+		if (*prog < 0)
+			return err_set(err, *prog, "%s: BPF program refused: %s",
+				       x->what, log[0] ? log : strerror(-*prog));
+		rc = PUSH(b, tc_clsact_new(TAIL(b), x->ifindex), 0);
+		if (!rc)
+			rc = PUSH(b, tc_bpf_new(TAIL(b), x->ifindex, true, *prog,
+						"lunet_impair"), 0);
+	} else if (!impair_needs_bpf(s) && (has & END_BPF)) {
+		rc = PUSH(b, tc_qdisc_del(TAIL(b), x->ifindex, false), 0);
+	}
+	if (!rc && !impair_needs_relay(s) && (has & END_RELAY))
+		rc = PUSH(b, rtnl_link_del(TAIL(b), RELAY_X0 + (int)x->k), 0);
+	if (!rc && s->rate)
+		rc = PUSH(b, tc_tbf_new(TAIL(b), x->ifindex, s->rate / 8, burst,
+					tbf_limit(s->rate, burst)), 0);
+	else if (!rc && (has & END_TBF))
+		rc = PUSH(b, tc_qdisc_del(TAIL(b), x->ifindex, true), 0);
+	return rc ? err_set(err, rc, "%s: %s", x->what, strerror(-rc)) : 0;
+}
+
+/*
+ * One end: a new relay port first (its veth and Y take their own round
+ * trips), then the rest in one batch for the node.  The map says "to the
+ * relay" only once X is ready, and stops saying it before X goes.
+ */
 static int end_apply(struct emu *e, struct emu_impair *m, struct nl_batch *b,
 		     const struct end *x, const struct impair_spec *s,
 		     struct err *err)
 {
-	bool relay = impair_needs_relay(s), bpf = impair_needs_bpf(s);
-	unsigned char *has = &m->has[x->id];
+	bool relay = impair_needs_relay(s);
+	bool new_port = relay && !(m->has[x->id] & END_RELAY);
+	int rc = 0, prog[2] = { -1, -1 };
 	struct impair_cfg cfg;
-	struct relay_cfg rc_;
-	char log[2048];
-	int rc = 0, prog;
+	struct relay_cfg rcfg;
 
-	if (relay) {
-		rc = relay_ensure(e, m, err);
-		if (!rc && !(*has & END_RELAY)) {
-			rc = relay_port_add(e, b, x, err);
-			if (!rc)
-				*has |= END_RELAY;
-		}
-		if (rc)
-			return rc;
-		rc_ = (struct relay_cfg){ .delay_ns = s->delay_ns,
-					  .jitter_ns = s->jitter_ns,
-					  .reorder = threshold(s->reorder),
-					  .seed = s->seed ^ 0x5eed,
-					  .limit = s->limit };
-		relay_set(m->relay, x->id, &rc_);
-	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.seed = s->seed;
 	cfg.loss = threshold(s->loss);
 	cfg.corrupt = threshold(s->corrupt);
 	cfg.dup = threshold(s->dup);
 	cfg.relay = relay ? (uint32_t)(RELAY_X0 + x->k) : 0;
-	rc = bpf_map_set(m->map, x->id, &cfg);
-	if (rc)
-		return err_set(err, rc, "%s: BPF map: %s", x->what,
-			       strerror(-rc));
-	if (bpf && !(*has & END_BPF)) {
-		prog = impair_prog_egress(m->map, x->id, log, sizeof(log));
-		if (prog < 0)
-			return err_set(err, prog, "%s: BPF program refused: %s",
-				       x->what, log[0] ? log : strerror(-prog));
-		rc = PUSH(b, tc_clsact_new(TAIL(b), x->ifindex), 0);
-		if (!rc)
-			rc = PUSH(b,
-				  tc_bpf_new(TAIL(b), x->ifindex, true, prog,
-					     "lunet_impair"),
-				  0);
-		if (!rc)
-			rc = send_in(e, x->node, b, x, err);
-		close(prog);
+	if (relay) {
+		rc = relay_ensure(e, m, err);
+		if (!rc && new_port)
+			rc = relay_port_add(e, b, x, &prog[0], err);
 		if (rc)
-			return rc;
-		*has |= END_BPF;
-	} else if (!bpf && (*has & END_BPF)) {
-		rc = PUSH(b, tc_qdisc_del(TAIL(b), x->ifindex, false), 0);
-		if (!rc)
-			*has &= (unsigned char)~END_BPF;
-	}
-	if (!relay && (*has & END_RELAY)) {
-		/* the program no longer sends anything there */
+			goto out;
+		rcfg = (struct relay_cfg){ .delay_ns = s->delay_ns,
+					   .jitter_ns = s->jitter_ns,
+					   .reorder = threshold(s->reorder),
+					   .seed = s->seed ^ 0x5eed,
+					   .limit = s->limit };
+		relay_set(m->relay, x->id, &rcfg);
+	} else if (m->has[x->id] & END_RELAY) {
 		relay_set(m->relay, x->id, NULL);
-		rc = rc ? rc :
-			  PUSH(b,
-			       rtnl_link_del(TAIL(b), RELAY_X0 + (int)x->k),
-			       0);
-		if (!rc)
-			*has &= (unsigned char)~END_RELAY;
 	}
-	if (s->rate) {
-		uint32_t burst = tbf_burst(s->rate);
-
-		rc = rc ? rc :
-			  PUSH(b,
-			       tc_tbf_new(TAIL(b), x->ifindex, s->rate / 8,
-					  burst, tbf_limit(s->rate, burst)),
-			       0);
-		if (!rc)
-			*has |= END_TBF;
-	} else if (*has & END_TBF) {
-		rc = rc ? rc : PUSH(b, tc_qdisc_del(TAIL(b), x->ifindex, true), 0);
-		if (!rc)
-			*has &= (unsigned char)~END_TBF;
-	}
+	if (!new_port)
+		rc = bpf_map_set(m->map, x->id, &cfg);
+	if (!rc)
+		rc = end_qdiscs(m, b, x, s, &prog[1], err);
+	else
+		err_set(err, rc, "%s: BPF map: %s", x->what, strerror(-rc));
 	if (!rc)
 		rc = send_in(e, x->node, b, x, err);
-	else if (!err->msg[0])
-		err_set(err, rc, "%s: %s", x->what, strerror(-rc));
+	if (!rc && new_port && (rc = bpf_map_set(m->map, x->id, &cfg)))
+		err_set(err, rc, "%s: BPF map: %s", x->what, strerror(-rc));
+	if (!rc)
+		m->has[x->id] = (unsigned char)((impair_needs_bpf(s) ? END_BPF : 0) |
+						(relay ? END_RELAY : 0) |
+						(s->rate ? END_TBF : 0));
+	else if (new_port)
+		/* X is there, whatever failed after it */
+		m->has[x->id] |= END_RELAY;
+out:
+	nl_batch_reset(b);
+	if (prog[0] >= 0)
+		close(prog[0]);
+	if (prog[1] >= 0)
+		close(prog[1]);
 	return rc;
 }
 

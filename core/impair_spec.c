@@ -37,8 +37,8 @@ enum impair_param impair_param_find(const char *name)
 	return IMP_NPARAMS;
 }
 
-/* A number then a unit from units (each with its factor); "" is the unit
- * of a bare number when bare is not 0. */
+/* A number then one of units (each with its factor); a bare number is
+ * a unit of "" (rates have one, durations do not). */
 struct unit {
 	const char *name;
 	double factor;
@@ -63,7 +63,7 @@ static int parse_units(const char *text, const struct unit *u, double *out)
 
 static const struct unit durations[] = {
 	{ "ns", 1 },	    { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
-	{ "sec", 1e9 },	    { "m", 60e9 }, { "", -1 },	  { NULL, 0 },
+	{ "sec", 1e9 },	    { "m", 60e9 }, { NULL, 0 },
 };
 
 static const struct unit rates[] = {
@@ -112,7 +112,7 @@ int impair_spec_parse(struct impair_spec *s, enum impair_param p,
 	case IMP_JITTER:
 		if (!strcmp(text, "0"))
 			v = 0;
-		else if (parse_units(text, durations, &v) || v < 0)
+		else if (parse_units(text, durations, &v))
 			return bad(err, p, text,
 				   "a duration with its unit: 2ms, 500us, 1s");
 		if (v > 60e9)

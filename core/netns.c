@@ -79,13 +79,20 @@ int netns_delete(const char *path)
 	return 0;
 }
 
+int netns_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int netns_enter(const char *path)
 {
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = netns_open(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (setns(fd, CLONE_NEWNET) < 0)
 		err = -errno;
 	close(fd);

@@ -34,6 +34,10 @@ int netns_create(const char *path, int home);
  * when there is none, or -errno. */
 int netns_delete(const char *path);
 
+/* Opens the namespace at path (for IFLA_NET_NS_FD, setns()).  Returns an
+ * fd or -errno. */
+int netns_open(const char *path);
+
 /* Moves the calling thread into the namespace at path (open, setns,
  * close).  Returns 0 or -errno. */
 int netns_enter(const char *path);

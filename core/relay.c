@@ -37,8 +37,8 @@ struct port {
 	uint32_t gen;         /* bumped by relay_set(): older packets go */
 	bool on;
 	uint64_t n;           /* draws made (thread only) */
-	uint32_t held;        /* thread only */
-	atomic_uint_fast64_t held_now, forwarded, dropped, reordered;
+	/* held: written by the thread only, atomic for relay_get() */
+	atomic_uint_fast64_t held, forwarded, dropped, reordered;
 };
 
 struct relay {
@@ -154,7 +154,8 @@ static void take(struct relay *r, const unsigned char *buf, size_t len,
 	pt = &r->ports[p];
 	if (!pt->on)
 		return;
-	if (pt->held >= (pt->cfg.limit ? pt->cfg.limit : LIMIT_DEFAULT)) {
+	if (atomic_load(&pt->held) >=
+	    (pt->cfg.limit ? pt->cfg.limit : LIMIT_DEFAULT)) {
 		atomic_fetch_add(&pt->dropped, 1);
 		return;
 	}
@@ -177,8 +178,7 @@ static void take(struct relay *r, const unsigned char *buf, size_t len,
 	}
 	if (reord)
 		atomic_fetch_add(&pt->reordered, 1);
-	pt->held++;
-	atomic_store(&pt->held_now, pt->held);
+	atomic_fetch_add(&pt->held, 1);
 }
 
 static void receive(struct relay *r)
@@ -226,8 +226,7 @@ static void send_due(struct relay *r, uint64_t now)
 			struct pkt *pk = heap_pop(r);
 
 			pt = &r->ports[pk->port];
-			pt->held--;
-			atomic_store(&pt->held_now, pt->held);
+			atomic_fetch_sub(&pt->held, 1);
 			if (!pt->on || pk->gen != pt->gen) {
 				free(pk);
 				continue;
@@ -401,10 +400,8 @@ void relay_forked(struct relay *r)
 	r->running = false;
 	pthread_mutex_init(&r->lock, NULL);
 	heap_clear(r);
-	for (p = 0; p < r->nports; p++) {
-		r->ports[p].held = 0;
-		atomic_store(&r->ports[p].held_now, 0);
-	}
+	for (p = 0; p < r->nports; p++)
+		atomic_store(&r->ports[p].held, 0);
 }
 
 void relay_free(struct relay *r)
@@ -448,7 +445,7 @@ void relay_get(struct relay *r, uint32_t p, struct relay_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (!r || p >= r->nports)
 		return;
-	st->held = atomic_load(&r->ports[p].held_now);
+	st->held = atomic_load(&r->ports[p].held);
 	st->forwarded = atomic_load(&r->ports[p].forwarded);
 	st->dropped = atomic_load(&r->ports[p].dropped);
 	st->reordered = atomic_load(&r->ports[p].reordered);

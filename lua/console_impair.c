@@ -17,13 +17,7 @@ static void show_dir(struct console *c, uint32_t l, int side)
 	struct impair_spec s;
 	char text[200];
 
-	memset(&n, 0, sizeof(n));
-	if (c->n->emu)
-		emu_impair_get(c->n->emu, l, side, &s, &n);
-	else if (2 * l + (uint32_t)side < c->n->nimp)
-		s = c->n->imp[2 * l + side];
-	else
-		return;
+	limpair_get(c->n, l, side, &s, &n);
 	if (impair_spec_empty(&s))
 		return;
 	impair_spec_format(&s, text, sizeof(text));

@@ -112,7 +112,7 @@ const char *lfault_node_name(struct lnet *n, uint32_t i)
 	return n->topo->nodes[i].name;
 }
 
-static const char *link_name(struct lnet *n, uint32_t l, char *buf,
+const char *lfault_link_name(struct lnet *n, uint32_t l, char *buf,
 			     size_t len)
 {
 	const struct topo *t = n->topo;
@@ -134,7 +134,7 @@ static void log_links(lua_State *L, struct lnet *n, const uint32_t *links,
 	for (i = 0; i < count; i++)
 		levent(L, down ? "link_down" : "link_up", "net:s",
 		       n->topo->name, "link:s",
-		       link_name(n, links[i], name, sizeof(name)), "cause:s",
+		       lfault_link_name(n, links[i], name, sizeof(name)), "cause:s",
 		       cause, NULL);
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/engine.h"
 #include "core/impair.h"
+#include "lua/lfault_int.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -115,14 +116,17 @@ static struct impair_spec *kept(lua_State *L, struct lnet *n, uint32_t id)
 	return &n->imp[id];
 }
 
-static void link_name(struct lnet *n, uint32_t l, char *buf, size_t len)
+void limpair_get(struct lnet *n, uint32_t l, int side, struct impair_spec *s,
+		 struct impair_counts *c)
 {
-	const struct topo *t = n->topo;
-	const struct topo_port *a = &t->ports[t->links[l].port[0]];
-	const struct topo_port *b = &t->ports[t->links[l].port[1]];
+	uint32_t id = 2 * l + (uint32_t)side;
 
-	snprintf(buf, len, "%s:%s-%s:%s", t->nodes[a->node].name, a->ifname,
-		 t->nodes[b->node].name, b->ifname);
+	memset(s, 0, sizeof(*s));
+	memset(c, 0, sizeof(*c));
+	if (n->emu)
+		emu_impair_get(n->emu, l, side, s, c);
+	else if (id < n->nimp)
+		*s = n->imp[id];
 }
 
 int limpair_set(lua_State *L, struct lnet *n, uint32_t l, int from,
@@ -161,7 +165,7 @@ int limpair_set(lua_State *L, struct lnet *n, uint32_t l, int from,
 	rc = emu_impair(n->emu, l, from, s, err);
 	if (rc)
 		return rc;
-	link_name(n, l, name, sizeof(name));
+	lfault_link_name(n, l, name, sizeof(name));
 	impair_spec_format(s, text, sizeof(text));
 	levent(L, "impair", "net:s", n->topo->name, "link:s", name, "from:s",
 	       from < 0 ? "both" :
@@ -228,13 +232,7 @@ static void push_dir(lua_State *L, struct lnet *n, uint32_t l, int side)
 	struct impair_spec s;
 	char text[200];
 
-	memset(&c, 0, sizeof(c));
-	if (n->emu)
-		emu_impair_get(n->emu, l, side, &s, &c);
-	else if (2 * l + (uint32_t)side < n->nimp)
-		s = n->imp[2 * l + side];
-	else
-		memset(&s, 0, sizeof(s));
+	limpair_get(n, l, side, &s, &c);
 	lua_createtable(L, 0, 16);
 	impair_spec_format(&s, text, sizeof(text));
 	lua_pushstring(L, text);
@@ -327,7 +325,7 @@ void limpair_reset(lua_State *L, struct lnet *n)
 	memset(&none, 0, sizeof(none));
 	for (id = 0; id < 2 * n->topo->nlinks; id++) {
 		built = id < n->nimp ? n->imp[id] : none;
-		emu_impair_get(n->emu, id / 2, (int)(id % 2), &now, &c);
+		limpair_get(n, id / 2, (int)(id % 2), &now, &c);
 		if (impair_spec_empty(&now) && impair_spec_empty(&built))
 			continue;
 		/* as built, its draws from the start again */

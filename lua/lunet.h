@@ -88,6 +88,11 @@ void limpair_reset(lua_State *L, struct lnet *n);
  * at once when the network runs, else kept for its start.  Returns 0 or
  * -errno with err. */
 struct err;
+struct impair_counts;
+/* The settings of link l's direction leaving end side, and, running, what
+ * it did: the kernel's when the network runs, else those kept. */
+void limpair_get(struct lnet *n, uint32_t l, int side, struct impair_spec *s,
+		 struct impair_counts *c);
 int limpair_set(lua_State *L, struct lnet *n, uint32_t l, int from,
 		const struct impair_spec *s, struct err *err);
 
