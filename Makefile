@@ -27,14 +27,15 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 TOPO_SRC := $(wildcard topo/*.c)
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*/*.c)
 LUA_SRC := $(wildcard lua/*.c)
-TOOL_SRC := $(wildcard tools/*.c)
-LUA_LIB := $(wildcard lua/*.lua)
+TOOL_SRC := $(wildcard tools/*.c tools/console/*.c)
+HDR := $(wildcard */*.h */*/*.h)
+LUA_LIB := $(wildcard lua/lib/*.lua)
 
 OBJ = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
-	$(BUILD)/lua/embed.o
+	$(BUILD)/lua/lib/embed.o
 
 # Each unit test links only the modules it tests.
 UNIT := test_ip test_topo test_plan test_rtnl test_nl test_nl_live test_state test_probe \
@@ -42,20 +43,20 @@ UNIT := test_ip test_topo test_plan test_rtnl test_nl test_nl_live test_state te
 test_ip_OBJ := topo/ip.o
 test_topo_OBJ := $(TOPO_SRC:.c=.o)
 test_plan_OBJ := $(TOPO_SRC:.c=.o)
-test_rtnl_OBJ := core/rtnl.o
-test_nl_OBJ := core/nl.o core/rtnl.o
-test_nl_live_OBJ := core/nl.o core/rtnl.o
-test_state_OBJ := core/state.o core/proc.o core/intr.o $(TOPO_SRC:.c=.o)
-test_probe_OBJ := core/probe.o core/netns.o
-test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/embed.o
-test_events_OBJ := core/events.o
-test_stream_OBJ := core/stream.o core/netns.o
-test_ctl_OBJ := core/ctl.o
+test_rtnl_OBJ := core/netlink/rtnl.o
+test_nl_OBJ := core/netlink/nl.o core/netlink/rtnl.o
+test_nl_live_OBJ := core/netlink/nl.o core/netlink/rtnl.o
+test_state_OBJ := core/control/state.o core/sys/proc.o core/sys/intr.o $(TOPO_SRC:.c=.o)
+test_probe_OBJ := core/observe/probe.o core/sys/netns.o
+test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o
+test_events_OBJ := core/observe/events.o
+test_stream_OBJ := core/observe/stream.o core/sys/netns.o
+test_ctl_OBJ := core/control/ctl.o
 UNIT += test_stats
 UNIT += test_impair
-test_impair_OBJ := core/impair_spec.o core/impair_prog.o core/bpf.o core/tc.o
-test_stats_OBJ := core/stats_msg.o core/stats_fmt.o $(TOPO_SRC:.c=.o)
-test_capture_OBJ := core/capture_spec.o $(TOPO_SRC:.c=.o)
+test_impair_OBJ := core/impair/impair_spec.o core/impair/impair_prog.o core/netlink/bpf.o core/netlink/tc.o
+test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
+test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 .PHONY: all run check unit integration deps install bench clean format
@@ -67,12 +68,12 @@ lunet: $(BUILD)/lunet
 $(BUILD)/lunet: $(LUNET_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c $(wildcard */*.h)
+$(BUILD)/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The Lua library and the default topology are compiled into the binary.
-$(BUILD)/lua/embed.o: lua/embed.S $(LUA_LIB) examples/default.lua
+$(BUILD)/lua/lib/embed.o: lua/lib/embed.S $(LUA_LIB) examples/default.lua
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
@@ -107,7 +108,7 @@ install: lunet
 
 format:
 	clang-format -i $(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC) \
-		$(wildcard */*.h) tests/unit/*.c
+		$(HDR) tests/unit/*.c
 
 clean:
 	rm -rf build lunet

@@ -15,7 +15,7 @@
 
 #include <ev.h>
 
-#include "core/capture.h"
+#include "core/observe/capture.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

@@ -18,7 +18,7 @@
 
 #include <ev.h>
 
-#include "core/proc.h"
+#include "core/sys/proc.h"
 #include "lua/lunet.h"
 
 #define container_of(ptr, type, member) \

@@ -1,7 +1,7 @@
 /*
  * Faults on a running network: node:fail()/recover(), net:partition()/
  * heal(), net:reset(), and the link state they share with link:up()/down()
- * and link:flap() (written in Lua, lua/test.lua).
+ * and link:flap() (written in Lua, lua/lib/test.lua).
  *
  * A link is down when its user set it down (link:down()) or when any fault
  * holds it: a failed node at either end, a partition that cuts it, the down
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 #include "lua/lfault_int.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"

@@ -13,11 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/engine.h"
-#include "core/fault.h"
-#include "core/netns.h"
-#include "core/proc.h"
-#include "core/state.h"
+#include "core/engine/engine.h"
+#include "core/engine/fault.h"
+#include "core/sys/netns.h"
+#include "core/sys/proc.h"
+#include "core/control/state.h"
 #include "lua/lfault_int.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"

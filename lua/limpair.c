@@ -1,6 +1,6 @@
 /*
  * Link impairments from Lua: l:impair{...}, l:impairments(), and the
- * impairment options of net:link() (core/impair.h, docs/links.md).
+ * impairment options of net:link() (core/impair/impair.h, docs/links.md).
  *
  * Before the network starts, settings are kept in the network (struct
  * lnet) and applied as the last step of net:start(); a failure there
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/engine.h"
-#include "core/impair.h"
+#include "core/engine/engine.h"
+#include "core/impair/impair.h"
 #include "lua/lfault_int.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"

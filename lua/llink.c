@@ -2,7 +2,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

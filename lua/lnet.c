@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/engine.h"
+#include "core/engine/engine.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

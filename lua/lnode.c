@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/engine.h"
-#include "core/proc.h"
-#include "core/state.h"
+#include "core/engine/engine.h"
+#include "core/sys/proc.h"
+#include "core/control/state.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/engine.h"
-#include "core/netns.h"
-#include "core/probe.h"
+#include "core/engine/engine.h"
+#include "core/sys/netns.h"
+#include "core/observe/probe.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

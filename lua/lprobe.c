@@ -7,9 +7,9 @@
 
 #include <ev.h>
 
-#include "core/engine.h"
-#include "core/netns.h"
-#include "core/stream.h"
+#include "core/engine/engine.h"
+#include "core/sys/netns.h"
+#include "core/observe/stream.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

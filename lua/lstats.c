@@ -1,4 +1,4 @@
-/* Link counters: net:stats(), link:stats(), node:stats() (core/stats.h).
+/* Link counters: net:stats(), link:stats(), node:stats() (core/observe/stats.h).
  *
  * Each call reads the kernel's counters afresh: net:stats() every node,
  * link:stats() the two nodes of the link, node:stats() that node alone.
@@ -6,7 +6,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
-#include "core/stats.h"
+#include "core/observe/stats.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 

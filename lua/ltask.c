@@ -2,7 +2,7 @@
  * Tasks: lunet.go() runs a function as a coroutine the loop resumes (see
  * ltime.c for how tasks sleep and wait), a task handle (task:wait(),
  * task:cancel(), task.state...) tells how it ended, and the runner
- * (lua/test.lua) waits for, cancels and collects the failures of tasks.
+ * (lua/lib/test.lua) waits for, cancels and collects the failures of tasks.
  */
 #include <lauxlib.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/events.h"
+#include "core/observe/events.h"
 #include "lua/lunet.h"
 
 #define EVENTS_MT "lunet.events"

@@ -27,8 +27,8 @@
 
 #include <ev.h>
 
-#include "core/events.h"
-#include "core/intr.h"
+#include "core/observe/events.h"
+#include "core/sys/intr.h"
 #include "lua/ltime_int.h"
 #include "lua/lunet.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/intr.h"
+#include "core/sys/intr.h"
 #include "lua/lunet.h"
 #include "lua/script.h"
 

@@ -11,8 +11,8 @@
 
 #include <ev.h>
 
-#include "core/capture.h"
-#include "core/state.h"
+#include "core/observe/capture.h"
+#include "core/control/state.h"
 #include "tools/cli.h"
 #include "topo/topo.h"
 

@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/engine.h"
-#include "core/state.h"
-#include "lua/console.h"
+#include "core/engine/engine.h"
+#include "core/control/state.h"
+#include "tools/console/console.h"
 #include "lua/lunet.h"
 #include "lua/script.h"
 #include "tools/cli.h"

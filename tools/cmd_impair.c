@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/ctl.h"
-#include "core/state.h"
+#include "core/control/ctl.h"
+#include "core/control/state.h"
 #include "tools/cli.h"
 
 int cli_ctl_line(const char *name, const char *line)

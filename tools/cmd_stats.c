@@ -1,5 +1,5 @@
 /* lunet stats: the counters of every link of a running emulation, from its
- * record (core/state.h) and one pass over its nodes (core/stats.h): a
+ * record (core/control/state.h) and one pass over its nodes (core/observe/stats.h): a
  * table, JSON, a CSV time series or a view refreshed like top. */
 #include <errno.h>
 #include <getopt.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/intr.h"
-#include "core/state.h"
-#include "core/stats.h"
+#include "core/sys/intr.h"
+#include "core/control/state.h"
+#include "core/observe/stats.h"
 #include "tools/cli.h"
 #include "topo/topo.h"
 

@@ -1,6 +1,6 @@
 /* lunet test: runs the lunet.test() cases of scenario files; TAP on stdout,
  * JUnit XML and JSON-lines event logs on request.  The running itself is
- * lunet._run_file (lua/test.lua), one fresh Lua state per file. */
+ * lunet._run_file (lua/lib/test.lua), one fresh Lua state per file. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/engine.h"
-#include "core/intr.h"
+#include "core/engine/engine.h"
+#include "core/sys/intr.h"
 #include "lua/lunet.h"
 #include "lua/script.h"
 #include "tools/cli.h"

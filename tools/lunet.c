@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/engine.h"
-#include "core/feature.h"
-#include "core/impair.h"
-#include "core/intr.h"
-#include "core/neigh.h"
-#include "core/netns.h"
-#include "core/proc.h"
-#include "core/state.h"
+#include "core/engine/engine.h"
+#include "core/sys/feature.h"
+#include "core/impair/impair.h"
+#include "core/sys/intr.h"
+#include "core/engine/neigh.h"
+#include "core/sys/netns.h"
+#include "core/sys/proc.h"
+#include "core/control/state.h"
 #include "lua/lunet.h"
 #include "lua/script.h"
 #include "tools/cli.h"

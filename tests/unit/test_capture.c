@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "core/capture.h"
+#include "core/observe/capture.h"
 #include "topo/topo.h"
 
 /* h1 - s1 - r-1 (a node name with '-'), h2 - s1. */

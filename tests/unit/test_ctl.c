@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/ctl.h"
+#include "core/control/ctl.h"
 
 static void test_frame_bytes(void **ctx)
 {

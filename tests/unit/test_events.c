@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/events.h"
+#include "core/observe/events.h"
 
 static void test_begin(void **state)
 {

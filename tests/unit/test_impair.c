@@ -1,7 +1,7 @@
 /*
- * Link impairments: the settings as text (core/impair_spec.c), the tc
- * requests (core/tc.c), and, as root, the BPF program itself
- * (core/impair_prog.c) run by the kernel on test packets
+ * Link impairments: the settings as text (core/impair/impair_spec.c), the tc
+ * requests (core/netlink/tc.c), and, as root, the BPF program itself
+ * (core/impair/impair_prog.c) run by the kernel on test packets
  * (BPF_PROG_TEST_RUN): its losses are the draws computed here, the same
  * seed gives the same losses, and corruption flips one bit.
  */
@@ -21,10 +21,10 @@
 #include <libmnl/libmnl.h>
 #include <cmocka.h>
 
-#include "core/bpf.h"
-#include "core/impair.h"
-#include "core/impair_prog.h"
-#include "core/tc.h"
+#include "core/netlink/bpf.h"
+#include "core/impair/impair.h"
+#include "core/impair/impair_prog.h"
+#include "core/netlink/tc.h"
 
 static struct impair_spec parse1(enum impair_param p, const char *text,
 				 int want)

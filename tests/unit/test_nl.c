@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/nl.c.  ACK and dump parsing run on canned replies
+ * Unit tests for core/netlink/nl.c.  ACK and dump parsing run on canned replies
  * built here; the batch is checked without a socket.  The tests against
  * the kernel are in test_nl_live.c.
  */
@@ -22,8 +22,8 @@
 #include <libmnl/libmnl.h>
 #include <cmocka.h>
 
-#include "core/nl.h"
-#include "core/rtnl.h"
+#include "core/netlink/nl.h"
+#include "core/netlink/rtnl.h"
 
 #define PORTID 4242
 

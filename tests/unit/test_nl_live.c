@@ -1,5 +1,5 @@
 /*
- * Live tests of core/nl.c against the kernel: a dump in the caller's
+ * Live tests of core/netlink/nl.c against the kernel: a dump in the caller's
  * namespace, and, as root, batches of real requests in a forked child
  * inside its own network namespaces, so nothing they create outlives
  * them, whatever fails.
@@ -23,8 +23,8 @@
 #include <libmnl/libmnl.h>
 #include <cmocka.h>
 
-#include "core/nl.h"
-#include "core/rtnl.h"
+#include "core/netlink/nl.h"
+#include "core/netlink/rtnl.h"
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)
 {

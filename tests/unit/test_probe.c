@@ -23,7 +23,7 @@
 
 #include <ev.h>
 
-#include "core/probe.h"
+#include "core/observe/probe.h"
 
 #define IP_A 0x0a4d0001u	/* 10.77.0.1 */
 #define IP_B 0x0a4d0002u	/* 10.77.0.2 */

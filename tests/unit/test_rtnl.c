@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/rtnl.c: every request is parsed back attribute by
+ * Unit tests for core/netlink/rtnl.c: every request is parsed back attribute by
  * attribute, rtnl_addr_new() is also compared byte for byte, and every
  * builder is run on every buffer length short of the full message.
  */
@@ -18,7 +18,7 @@
 #include <libmnl/libmnl.h>
 #include <cmocka.h>
 
-#include "core/rtnl.h"
+#include "core/netlink/rtnl.h"
 
 #define ATTR_MAX 128
 #define BUF_SIZE 1024

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "core/proc.h"
-#include "core/state.h"
+#include "core/sys/proc.h"
+#include "core/control/state.h"
 #include "topo/topo.h"
 
 static char dir[] = "/tmp/lunet-state-test.XXXXXX";

@@ -2,7 +2,7 @@
  * Unit tests for the pure parts of link counters: the RTM_GETSTATS
  * request byte for byte, canned RTM_NEWSTATS replies parsed into counters
  * (full, short, foreign and malformed), ports of interfaces, deltas, and
- * the table, JSON and CSV printing (core/stats_msg.c, core/stats_fmt.c).
+ * the table, JSON and CSV printing (core/observe/stats_msg.c, core/observe/stats_fmt.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include <libmnl/libmnl.h>
 #include <cmocka.h>
 
-#include "core/stats.h"
+#include "core/observe/stats.h"
 #include "topo/topo.h"
 
 static void test_request_bytes(void **state)

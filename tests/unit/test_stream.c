@@ -9,7 +9,7 @@
 
 #include <ev.h>
 
-#include "core/stream.h"
+#include "core/observe/stream.h"
 
 #define MS 1000000ULL
 

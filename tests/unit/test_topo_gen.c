@@ -1,4 +1,4 @@
-/* Unit tests for the topology generators of lua/topo.lua and the plans
+/* Unit tests for the topology generators of lua/lib/topo.lua and the plans
  * they get: node and link counts, per-router route counts against the
  * formulas in docs/topologies.md, and reachability, checked by following
  * the planned routes hop by hop (every ECMP branch) from every host to

@@ -1,0 +1,552 @@
+/*
+ * build: the phases that turn a planned topology into kernel objects:
+ * namespaces, links, each node's own configuration, then (stp.c) the wait
+ * for spanning tree.  Each phase runs its steps on the worker threads of
+ * par.c; a failed build is undone by engine.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "core/engine/engine_int.h"
+#include "core/sys/sysctl.h"
+#include "core/engine/neigh.h"
+#include "core/sys/netns.h"
+#include "core/netlink/nl.h"
+#include "core/netlink/rtnl.h"
+#include "topo/topo.h"
+
+/* Tags of the requests of a node's batch, to name what the kernel
+ * refused: a port's index, or one of these.  UINT32_MAX is the
+ * transport's own. */
+#define TAG_BRIDGE 0x40000000u
+#define TAG_LO 0x40000001u
+#define TAG_ROUTE 0x80000000u
+
+/* "link h1-s1" or "link h1-s1 (demo.lua:7)" */
+static const char *link_label(const struct topo *t, uint32_t l, char *buf,
+			      size_t len)
+{
+	const struct topo_link *k = &t->links[l];
+	const char *a = t->nodes[t->ports[k->port[0]].node].name;
+	const char *b = t->nodes[t->ports[k->port[1]].node].name;
+
+	if (k->where.file)
+		snprintf(buf, len, "link %s-%s (%s:%d)", a, b, k->where.file,
+			 k->where.line);
+	else
+		snprintf(buf, len, "link %s-%s", a, b);
+	return buf;
+}
+
+static int fail_msg(struct err *err, const char *what,
+		    const struct nl_fail *f)
+{
+	if (f->msg[0])
+		return err_set(err, f->error, "%s: %s (%s)", what,
+			       strerror(-f->error), f->msg);
+	return err_set(err, f->error, "%s: %s", what, strerror(-f->error));
+}
+
+static int make_namespace(void *ctx, uint32_t i, unsigned w,
+			  struct err *err)
+{
+	struct emu *e = ctx;
+	const struct topo *t = e->topo;
+	char path[NETNS_PATHSIZ];
+	int rc;
+
+	rc = emu_nspath(e, i, path, sizeof(path));
+	if (!rc)
+		rc = netns_create(path, e->home);
+	if (rc == -EEXIST)
+		return err_set(err, rc,
+			       "node %s: namespace %s already exists and is "
+			       "not this emulation's",
+			       t->nodes[i].name, path);
+	if (rc)
+		return err_set(err, rc, "node %s: cannot create %s: %s",
+			       t->nodes[i].name, path, strerror(-rc));
+	e->made[i] = 1;
+	return 0;
+}
+
+/* Phase 1: one namespace per node. */
+static int make_namespaces(struct emu *e, struct err *err)
+{
+	struct par p = { .n = e->topo->nnodes, .fn = make_namespace,
+			 .ctx = e, .e = e, .phase = EMU_PHASE_NAMESPACES,
+			 .err = err };
+	int rc;
+
+	rc = netns_setup();
+	if (rc)
+		return err_set(err, rc, "cannot prepare %s: %s", NETNS_RUN_DIR,
+			       strerror(-rc));
+	emu_progress(e, EMU_PHASE_NAMESPACES, 0, p.n);
+	return par_run(&p, par_workers(p.n));
+}
+
+static int add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
+{
+	const struct topo *t = e->topo;
+	const struct topo_link *k = &t->links[l];
+	struct rtnl_veth_end end[2];
+	struct nlmsghdr *nlh;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		const struct topo_port *p = &t->ports[k->port[i]];
+
+		end[i] = (struct rtnl_veth_end){
+			.ifname = p->ifname,
+			.netns_fd = fds[i],
+			.ifindex = TOPO_IFINDEX_PORT0 + p->index,
+			.mac = p->mac_set ? p->mac : NULL,
+			/* Not up yet: a veth opened before its peer is
+			 * attached fails with ENOTCONN; node configuration
+			 * brings ports up. */
+			.up = false,
+		};
+	}
+	rc = nl_batch_reserve(b, MSG_MAX);
+	if (rc)
+		return rc;
+	nlh = rtnl_veth_new(nl_batch_tail(b), nl_batch_room(b), end, k->mtu);
+	if (!nlh)
+		return -errno;
+	return nl_batch_push(b, nlh, l);
+}
+
+static int open_ns(struct emu *e, uint32_t node)
+{
+	char path[NETNS_PATHSIZ];
+
+	if (emu_nspath(e, node, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	return netns_open(path);
+}
+
+static int send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
+		      struct err *err)
+{
+	struct nl_fail f;
+	char what[160];
+	int rc;
+
+	if (!nl_batch_count(b))
+		return 0;
+	rc = nl_batch_send(nl, b, &f);
+	nl_batch_reset(b);
+	if (!rc)
+		return 0;
+	if (f.tag == UINT32_MAX)
+		return err_set(err, rc, "netlink: %s", strerror(-rc));
+	link_label(e->topo, f.tag, what, sizeof(what));
+	if (rc == -EOPNOTSUPP)
+		return err_set(err, rc, "%s: the kernel lacks veth support",
+			       what);
+	return fail_msg(err, what, &f);
+}
+
+/* What one worker of the links phase holds: its socket and batch, and
+ * the namespace descriptors of the batch's nodes, each opened once. */
+struct links_worker {
+	struct nl *nl;
+	struct nl_batch *b;
+	int *fd_of;      /* per node: its namespace, or -1 */
+	uint32_t *opened; /* nodes whose fd_of is open */
+	uint32_t nopened;
+};
+
+struct links_ctx {
+	struct emu *e;
+	struct links_worker w[WORKERS_MAX];
+};
+
+static int link_fds(struct emu *e, struct links_worker *w, uint32_t l,
+		    int fds[2], struct err *err)
+{
+	const struct topo *t = e->topo;
+	uint32_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = t->ports[t->links[l].port[i]].node;
+		if (w->fd_of[n] < 0) {
+			w->fd_of[n] = open_ns(e, n);
+			if (w->fd_of[n] < 0)
+				return err_set(err, w->fd_of[n],
+					       "link %u: namespace gone: %s", l,
+					       strerror(-w->fd_of[n]));
+			w->opened[w->nopened++] = n;
+		}
+		fds[i] = w->fd_of[n];
+	}
+	return 0;
+}
+
+/* One step: links [c * LINK_BATCH, + LINK_BATCH) in one batch. */
+static int make_link_batch(void *ctx, uint32_t c, unsigned wi,
+			   struct err *err)
+{
+	struct links_ctx *x = ctx;
+	struct links_worker *w = &x->w[wi];
+	const struct topo *t = x->e->topo;
+	uint32_t l, end = (c + 1) * LINK_BATCH;
+	int fds[2], rc = 0;
+
+	if (end > t->nlinks)
+		end = t->nlinks;
+	nl_batch_reset(w->b);
+	for (l = c * LINK_BATCH; l < end && !rc; l++) {
+		rc = link_fds(x->e, w, l, fds, err);
+		if (!rc && (rc = add_veth(x->e, w->b, l, fds)))
+			err_set(err, rc, "link %u: %s", l, strerror(-rc));
+	}
+	if (!rc)
+		rc = send_links(x->e, w->nl, w->b, err);
+	while (w->nopened) {
+		l = w->opened[--w->nopened];
+		close(w->fd_of[l]);
+		w->fd_of[l] = -1;
+	}
+	return rc;
+}
+
+static void links_worker_free(struct links_worker *w)
+{
+	free(w->fd_of);
+	free(w->opened);
+	nl_batch_free(w->b);
+	nl_close(w->nl);
+}
+
+static int links_worker_init(struct links_worker *w, uint32_t nnodes)
+{
+	uint32_t i;
+
+	w->nl = nl_open();
+	w->b = nl_batch_new(LINK_BATCH * MSG_MAX);
+	w->fd_of = malloc((nnodes + 1) * sizeof(*w->fd_of));
+	w->opened = malloc(2 * LINK_BATCH * sizeof(*w->opened));
+	if (!w->nl || !w->b || !w->fd_of || !w->opened)
+		return -ENOMEM;
+	for (i = 0; i < nnodes; i++)
+		w->fd_of[i] = -1;
+	return 0;
+}
+
+/* Phase 2: every link, from our own namespace, LINK_BATCH to a batch and
+ * a batch to a step, so that a worker holds at most 2 * LINK_BATCH
+ * namespace descriptors. */
+static int make_links(struct emu *e, struct err *err)
+{
+	struct links_ctx x = { .e = e };
+	uint32_t nl = e->topo->nlinks;
+	struct par p = { .n = (nl + LINK_BATCH - 1) / LINK_BATCH,
+			 .fn = make_link_batch, .ctx = &x, .e = e,
+			 .phase = EMU_PHASE_LINKS, .err = err,
+			 .per = LINK_BATCH, .total = nl };
+	unsigned w, nw = par_workers(e->topo->nnodes);
+	int rc = 0;
+
+	for (w = 0; w < nw && !rc; w++)
+		if (links_worker_init(&x.w[w], e->topo->nnodes))
+			rc = err_set(err, -ENOMEM, "links: %s",
+				     strerror(errno ? errno : ENOMEM));
+	if (!rc && p.n)
+		rc = par_run(&p, nw);
+	for (w = 0; w < nw; w++)
+		links_worker_free(&x.w[w]);
+	return rc;
+}
+
+/* RTM_NEWLINK setting ifindex up or down and its IPv6 address generation
+ * to "none".  lunet plans IPv4 only, and IPv6 on every port costs a large
+ * build dearly: each port brought up gets a link-local address, duplicate
+ * address detection and router solicitations, run by kernel workers that
+ * take the lock (rtnl) the build needs, and on a large bridged domain
+ * their multicast floods every bridge.  Sent before the port comes up,
+ * which is when the kernel would make the address.  Netlink rather than
+ * the disable_ipv6 sysctl because opening /proc/sys/net/ipv6/... costs a
+ * walk over every namespace's entry of that name (9,472 for a k=32
+ * fat-tree), so a write per node made the build quadratic. */
+struct nlmsghdr *emu_msg_noipv6(void *buf, size_t len, int ifindex, bool up)
+{
+	struct nlmsghdr *nlh = rtnl_link_set(buf, len, ifindex, up, -1);
+	struct nlattr *spec, *af;
+
+	if (!nlh)
+		return NULL;
+	spec = mnl_attr_nest_start_check(nlh, len, IFLA_AF_SPEC);
+	af = spec ? mnl_attr_nest_start_check(nlh, len, AF_INET6) : NULL;
+	if (!af || !mnl_attr_put_u8_check(nlh, len, IFLA_INET6_ADDR_GEN_MODE,
+					  IN6_ADDR_GEN_MODE_NONE)) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return nlh;
+}
+
+/* Port i up (enslaved to master when >= 0), with IPv6 off first when v6
+ * says the port still has it. */
+static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
+{
+	int rc = 0;
+
+	if (v6)
+		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
+			  i);
+	if (!rc)
+		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
+					   true, master), i);
+	return rc;
+}
+
+static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
+{
+	uint32_t i;
+	int rc;
+
+	/* Made down, so that it has no IPv6 address when it comes up. */
+	rc = PUSH(b, rtnl_bridge_new(TAIL(b), "br0", TOPO_IFINDEX_BRIDGE,
+				     n->stp, !v6), TAG_BRIDGE);
+	if (!rc && v6)
+		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_BRIDGE, false),
+			  TAG_BRIDGE);
+	if (!rc && v6)
+		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_BRIDGE, true,
+					   -1), TAG_BRIDGE);
+	for (i = 0; i < n->nports && !rc; i++)
+		rc = port_up(b, i, v6, TOPO_IFINDEX_BRIDGE);
+	return rc;
+}
+
+/* Adds node's routes to b, leaving out next hops over links that are
+ * down (the kernel refuses them).  With replace, existing routes are
+ * overwritten rather than refused. */
+int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
+		   const unsigned char *down, bool replace)
+{
+	const struct topo_node *n = &t->nodes[node];
+	struct rtnl_nexthop nh[64];
+	struct nlmsghdr *nlh;
+	uint32_t r, h;
+	int rc = 0;
+
+	for (r = 0; r < n->route_count && !rc; r++) {
+		const struct topo_route *rt = &t->routes[n->route_first + r];
+		size_t nnh = 0;
+
+		for (h = 0; h < rt->nh_count && nnh < 64; h++) {
+			const struct topo_nexthop *x =
+				&t->nexthops[rt->nh_first + h];
+
+			if (down && down[t->ports[x->port].link])
+				continue;
+			nh[nnh].gw = x->gw;
+			nh[nnh].ifindex =
+				TOPO_IFINDEX_PORT0 + t->ports[x->port].index;
+			nnh++;
+		}
+		if (!nnh)
+			continue;
+		rc = nl_batch_reserve(b, MSG_MAX);
+		if (rc)
+			break;
+		nlh = rtnl_route_new(TAIL(b), rt->dst.ip, rt->dst.plen, nh, nnh);
+		if (!nlh)
+			return -errno;
+		if (replace)
+			nlh->nlmsg_flags = (nlh->nlmsg_flags & ~NLM_F_EXCL) |
+					   NLM_F_REPLACE;
+		rc = nl_batch_push(b, nlh, TAG_ROUTE | r);
+	}
+	return rc;
+}
+
+static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
+		  bool v6)
+{
+	const struct topo_node *n = &t->nodes[node];
+	uint32_t i;
+	int rc = 0;
+
+	if (n->kind == TOPO_ROUTER && n->lo.ip)
+		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_LO, n->lo.ip,
+					   32), TAG_LO);
+	for (i = 0; i < n->nports && !rc; i++) {
+		const struct topo_port *p = &t->ports[n->ports[i]];
+
+		rc = port_up(b, i, v6, -1);
+		if (rc || !p->addr.ip)
+			continue;
+		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_PORT0 + i,
+					   p->addr.ip, p->addr.plen), i);
+	}
+	return rc ? rc : emu_add_routes(b, t, node, NULL, false);
+}
+
+/* A node's own settings, written from inside it (/proc/sys/net follows
+ * the opener's namespace): routers forward. */
+static int node_sysctls(const struct topo_node *n)
+{
+	if (n->kind == TOPO_ROUTER)
+		return sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
+	return 0;
+}
+
+/* Opens a netlink socket inside node's namespace; with setup, writes the
+ * node's settings while there (node_sysctls()). */
+static struct nl *enter_and_open(struct emu *e, uint32_t node, bool setup,
+				 int *rc)
+{
+	char path[NETNS_PATHSIZ];
+	struct nl *nl = NULL;
+	int ret;
+
+	emu_nspath(e, node, path, sizeof(path));
+	*rc = netns_enter(path);
+	if (*rc)
+		return NULL;
+	if (setup)
+		*rc = node_sysctls(&e->topo->nodes[node]);
+	if (!*rc) {
+		nl = nl_open();
+		if (!nl)
+			*rc = -errno;
+	}
+	ret = netns_return(e->home);
+	if (ret) {
+		/* Without our namespace back nothing else is safe. */
+		nl_close(nl);
+		*rc = ret;
+		return NULL;
+	}
+	return nl;
+}
+
+/* Opens a netlink socket inside node's namespace. */
+struct nl *emu_open_in_node(struct emu *e, uint32_t node, int *rc)
+{
+	return enter_and_open(e, node, false, rc);
+}
+
+int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
+		  const struct nl_fail *f)
+{
+	const struct topo_node *n = &t->nodes[node];
+	char what[160];
+
+	if (f->tag == TAG_BRIDGE)
+		snprintf(what, sizeof(what), "node %s: bridge br0", n->name);
+	else if (f->tag == TAG_LO)
+		snprintf(what, sizeof(what), "node %s: loopback", n->name);
+	else if (f->tag & TAG_ROUTE)
+		snprintf(what, sizeof(what), "node %s: route %u", n->name,
+			 f->tag & ~TAG_ROUTE);
+	else
+		snprintf(what, sizeof(what), "node %s: interface %s", n->name,
+			 t->ports[n->ports[f->tag]].ifname);
+	if (f->error == -EOPNOTSUPP && n->kind == TOPO_SWITCH)
+		return err_set(err, f->error,
+			       "%s: the kernel lacks bridge support", what);
+	return fail_msg(err, what, f);
+}
+
+static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
+			  struct err *err)
+{
+	const struct topo *t = e->topo;
+	struct nl_fail f;
+	struct nl *nl;
+	int rc;
+
+	nl_batch_reset(b);
+	rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_LO, true, -1),
+		  TAG_LO);
+	if (!rc)
+		rc = t->nodes[node].kind == TOPO_SWITCH ?
+			     add_switch(b, &t->nodes[node], e->ipv6) :
+			     add_l3(b, t, node, e->ipv6);
+	if (rc)
+		return err_set(err, rc, "node %s: %s", t->nodes[node].name,
+			       strerror(-rc));
+	nl = enter_and_open(e, node, true, &rc);
+	if (!nl)
+		return err_set(err, rc, "node %s: cannot enter: %s",
+			       t->nodes[node].name, strerror(-rc));
+	rc = nl_batch_send(nl, b, &f);
+	nl_close(nl);
+	if (rc && f.tag == UINT32_MAX)
+		return err_set(err, rc, "node %s: netlink: %s",
+			       t->nodes[node].name, strerror(-rc));
+	return rc ? emu_node_fail(err, t, node, &f) : 0;
+}
+
+struct nodes_ctx {
+	struct emu *e;
+	struct nl_batch *b[WORKERS_MAX]; /* one per worker */
+};
+
+static int configure_one(void *ctx, uint32_t i, unsigned w, struct err *err)
+{
+	struct nodes_ctx *c = ctx;
+
+	return configure_node(c->e, c->b[w], i, err);
+}
+
+/* Phase 3: each node's own configuration. */
+static int configure_nodes(struct emu *e, struct err *err)
+{
+	struct nodes_ctx c = { .e = e };
+	struct par p = { .n = e->topo->nnodes, .fn = configure_one,
+			 .ctx = &c, .e = e, .phase = EMU_PHASE_NODES,
+			 .err = err };
+	unsigned w, nw = par_workers(p.n);
+	int rc = 0;
+
+	for (w = 0; w < nw && !rc; w++)
+		if (!(c.b[w] = nl_batch_new(64 * 1024)))
+			rc = -ENOMEM;
+	emu_progress(e, EMU_PHASE_NODES, 0, p.n);
+	if (!rc)
+		rc = par_run(&p, nw);
+	for (w = 0; w < nw; w++)
+		nl_batch_free(c.b[w]);
+	return rc;
+}
+
+int emu_build(struct emu *e, struct err *err)
+{
+	int rc;
+
+	rc = emu_record(e, STATE_BUILDING, err);
+	if (!rc)
+		rc = neigh_reserve(e->topo, err);
+	if (!rc)
+		rc = make_namespaces(e, err);
+	if (!rc)
+		rc = make_links(e, err);
+	if (!rc)
+		rc = configure_nodes(e, err);
+	if (!rc)
+		rc = emu_wait_stp(e, err);
+	/* Best effort: without it, a port may drop its first packets. */
+	if (!rc)
+		emu_settle(e);
+	if (!rc)
+		rc = emu_record(e, STATE_RUNNING, err);
+	return rc;
+}

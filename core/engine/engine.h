@@ -1,0 +1,112 @@
+/*
+ * engine: turns a planned topology into kernel objects and takes them away.
+ *
+ * The build runs in phases, each batched: every node's namespace, then
+ * every link (veth pairs born directly in both end namespaces, from one
+ * netlink socket, with fixed interface indexes), then every node's own
+ * configuration (bridge, ports, addresses, routes, forwarding) through a
+ * netlink socket opened inside that node and closed right after, so lunet
+ * never holds a descriptor per node.
+ *
+ * A build that fails or is interrupted (intr_signal) removes everything
+ * it made before returning.  Teardown kills the processes living in the
+ * emulation's namespaces and unmounts the namespaces; the kernel then
+ * destroys every interface in them at once.
+ */
+#ifndef LUNET_ENGINE_H
+#define LUNET_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo/err.h"
+
+struct topo;
+struct emu;
+
+enum emu_phase {
+	EMU_PHASE_NAMESPACES,
+	EMU_PHASE_LINKS,
+	EMU_PHASE_NODES,
+	EMU_PHASE_TEARDOWN,
+};
+
+struct emu_opts {
+	/* Called now and then during long phases; may be NULL. */
+	void (*progress)(void *arg, enum emu_phase phase, size_t done,
+			 size_t total);
+	void *arg;
+};
+
+/* Sets the progress callback of builds and teardowns whose emu_opts give
+ * none (a script's net:start()), for the whole process: the command line
+ * sets it once, before running a script. */
+void emu_progress_default(const struct emu_opts *opts);
+
+/* Builds t, which must be planned (topo_plan()).  The emulation's name is
+ * t->name.  On success *out is the running emulation, owned by this
+ * process (state "running").  The emulation keeps a pointer to t: t must
+ * outlive it.  Returns 0 or -errno with err naming the node or link and
+ * the cause; nothing is left behind on failure. */
+int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
+	      struct err *err);
+
+/* Tears down e and frees it.  Returns 0 or -errno (everything that could
+ * be removed is removed either way). */
+int emu_stop(struct emu *e, struct err *err);
+
+/* Leaves e running without an owner (for "lunet up") and frees e. */
+int emu_detach(struct emu *e);
+
+/* Brings both ends of link l up or down. */
+int emu_link_set(struct emu *e, uint32_t link, bool up, struct err *err);
+
+/* Sets the impairments of the direction that leaves end `from` (0 or 1)
+ * of link l, or of both directions (from -1), to spec: what was set before
+ * is replaced; an empty spec clears them.  Refuses a parameter whose path
+ * this kernel lacks (see core/impair/impair.h).  Returns 0 or -errno with err
+ * naming the link and the cause. */
+struct impair_spec;
+struct impair_counts;
+int emu_impair(struct emu *e, uint32_t link, int from,
+	       const struct impair_spec *spec, struct err *err);
+
+/* The settings and counts of the direction leaving end side of link l. */
+int emu_impair_get(struct emu *e, uint32_t link, int side,
+		   struct impair_spec *spec, struct impair_counts *c);
+
+/* The namespace path of node n ("/run/netns/lunet-<emu>-<node>"). */
+int emu_nspath(const struct emu *e, uint32_t node, char *buf, size_t len);
+
+struct topo *emu_topo(const struct emu *e);
+
+/* Tears down emulation name from its recorded state alone ("lunet down",
+ * "lunet clean").  Returns 0, -ENOENT when there is no such emulation, or
+ * -errno with err set. */
+int emu_destroy(const char *name, struct err *err);
+
+/* Makes this process the owner of e, recorded as left up ("lunet up"'s
+ * daemon, after fork()).  Returns 0 or -errno. */
+int emu_adopt(struct emu *e);
+
+/* Frees e and leaves the emulation as it is: another process owns it. */
+void emu_release(struct emu *e);
+
+/* Whether link l is up (not set down by emu_link_set()). */
+bool emu_link_is_up(const struct emu *e, uint32_t link);
+
+/* Brings the n links in links[] up or down together, with one netlink
+ * batch per node they touch; going up, every end is up before any route
+ * through them is put back.  Returns 0 or -errno with err set. */
+int emu_links_set(struct emu *e, const uint32_t *links, size_t n, bool up,
+		  struct err *err);
+
+/* Makes every port of a new emulation able to send at once.  A veth end
+ * that came up before its peer gets its queue only when the kernel's link
+ * watcher runs, up to a second later, and drops what it sends meanwhile
+ * (the first ARP request, retried a second later); asking for each port
+ * by index runs the watcher for it now.  Returns 0 or -errno. */
+int emu_settle(struct emu *e);
+
+#endif

@@ -1,0 +1,273 @@
+/* The console over the control socket: serving attached consoles, the
+ * "lunet up" daemon, and the signal handling both front ends share. */
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/control/ctl.h"
+#include "core/sys/intr.h"
+#include "core/control/state.h"
+#include "tools/console/console_int.h"
+#include "lua/lunet.h"
+
+struct console_server {
+	struct console *c;
+	struct ctl_server *ctl;
+	bool daemon; /* leave the loop once the network is stopped */
+};
+
+struct console_sigs {
+	ev_signal w[3];
+	void (*cb)(int sig, void *arg);
+	void *arg;
+};
+
+static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* A CTL_RUN payload: the namespace, who, then 'c' and the command line,
+ * or 'i' for an interactive shell. */
+static int reply_run(struct ctl_conn *conn, const struct console_run *run)
+{
+	size_t a = strlen(run->nspath) + 1, b = strlen(run->who) + 1;
+	size_t c = run->cmd ? strlen(run->cmd) : 0;
+	char *buf = malloc(a + b + 1 + c);
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, run->nspath, a);
+	memcpy(buf + a, run->who, b);
+	buf[a + b] = run->cmd ? 'c' : 'i';
+	if (run->cmd)
+		memcpy(buf + a + b + 1, run->cmd, c);
+	rc = ctl_reply(conn, CTL_RUN, buf, a + b + 1 + c);
+	free(buf);
+	return rc;
+}
+
+static void serve_line(struct console_server *s, struct ctl_conn *conn,
+		       const char *line)
+{
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	struct console_run run = { .cmd = NULL };
+	FILE *out, *err;
+	int rc = 1;
+
+	out = open_memstream(&obuf, &olen);
+	err = open_memstream(&ebuf, &elen);
+	if (out && err)
+		rc = console_exec(s->c, line, out, err, &run);
+	if (out)
+		fclose(out);
+	if (err)
+		fclose(err);
+	if (!out || !err)
+		ctl_reply(conn, CTL_ERR, "out of memory\n", 14);
+	if (olen)
+		ctl_reply(conn, CTL_OUT, obuf, olen);
+	if (elen)
+		ctl_reply(conn, CTL_ERR, ebuf, elen);
+	if (rc == CONSOLE_RUN)
+		reply_run(conn, &run);
+	else
+		ctl_reply_status(conn, rc);
+	free(run.cmd);
+	free(obuf);
+	free(ebuf);
+}
+
+/* The words, one a line; status 2 asks the client to complete a file
+ * name itself. */
+static void serve_complete(struct console_server *s, struct ctl_conn *conn,
+			   const char *line)
+{
+	char **words, *buf;
+	size_t n, i, len = 0;
+	bool files;
+
+	if (console_complete(s->c, line, &words, &n, &files)) {
+		ctl_reply_status(conn, 1);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	buf = malloc(len + 1);
+	if (buf) {
+		for (len = 0, i = 0; i < n; i++)
+			len += sprintf(buf + len, "%s\n", words[i]);
+		if (len)
+			ctl_reply(conn, CTL_OUT, buf, len);
+	}
+	ctl_reply_status(conn, !buf ? 1 : files ? 2 : 0);
+	free(buf);
+	console_words_free(words, n);
+}
+
+static void on_request(void *arg, struct ctl_conn *conn, int type,
+		       const char *buf, size_t len)
+{
+	struct console_server *s = arg;
+
+	if (type == CTL_LINE)
+		serve_line(s, conn, buf);
+	else if (type == CTL_COMPLETE)
+		serve_complete(s, conn, buf);
+	else
+		ctl_reply_status(conn, 1);
+	if (s->daemon && !s->c->n->emu)
+		ev_break(EV_DEFAULT, EVBREAK_ALL);
+}
+
+static struct console_server *serve(struct console *c, bool daemon,
+				    struct err *err)
+{
+	char path[256], hello[128];
+	struct console_server *s;
+	const char *name = console_name(c);
+	int rc;
+
+	rc = state_path(path, sizeof(path), name, CTL_FILE);
+	if (rc)
+		goto err_say;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		rc = -ENOMEM;
+		goto err_say;
+	}
+	snprintf(hello, sizeof(hello), "%s %s", CTL_VERSION, name);
+	s->c = c;
+	s->daemon = daemon;
+	s->ctl = ctl_server_new(EV_DEFAULT, path, hello, on_request, s, &rc);
+	if (!s->ctl) {
+		free(s);
+		goto err_say;
+	}
+	c->srv = s;
+	return s;
+
+err_say:
+	err_set(err, rc, "cannot serve %s/%s/%s: %s", state_dir(), name,
+		CTL_FILE, strerror(-rc));
+	return NULL;
+}
+
+struct console_server *console_serve(struct console *c, struct err *err)
+{
+	return serve(c, false, err);
+}
+
+void console_serve_stop(struct console_server *s)
+{
+	if (!s)
+		return;
+	s->c->srv = NULL;
+	ctl_server_free(s->ctl);
+	free(s);
+}
+
+void console_serve_hold(struct console_server *s, bool hold)
+{
+	if (s)
+		ctl_server_hold(s->ctl, hold);
+}
+
+/* Tells the parent waiting on the pipe how it went, and closes it. */
+static void tell(int fd, const char *msg)
+{
+	ssize_t n = write(fd, msg, strlen(msg));
+
+	(void)n; /* a parent that is gone does not need to know */
+	close(fd);
+}
+
+static void daemon_signal(int sig, void *arg)
+{
+	if (sig == SIGTERM)
+		ev_break(EV_DEFAULT, EVBREAK_ALL);
+	else
+		intr_signal = 0; /* it interrupted a command, if any */
+}
+
+int console_daemon(struct console *c, int ready)
+{
+	struct console_sigs *sigs;
+	struct console_server *s;
+	struct err err;
+
+	err_clear(&err);
+	s = serve(c, true, &err);
+	sigs = s ? console_sigs_new(daemon_signal, NULL) : NULL;
+	if (!sigs) {
+		tell(ready, s ? "out of memory" : err.msg);
+		console_serve_stop(s);
+		return 1;
+	}
+	/* No terminal is ours after setsid(); a stray SIGHUP means
+	 * nothing. */
+	signal(SIGHUP, SIG_IGN);
+	tell(ready, "ok");
+	if (intr_signal != SIGTERM) {
+		intr_signal = 0;
+		ev_run(EV_DEFAULT, 0);
+	}
+	console_sigs_free(sigs);
+	console_serve_stop(s);
+	return 0;
+}
+
+/* Sets the flag that stops a running command at its next safe point, and
+ * wakes the loop (ev_feed_signal() is safe in a signal handler) so that
+ * the watcher sees the signal even when it came while the loop was about
+ * to wait.  Installed over libev's own handler, and without SA_RESTART:
+ * a command waiting on a child or a read must see EINTR. */
+static void on_signal(int sig)
+{
+	intr_signal = sig;
+	ev_feed_signal(sig);
+}
+
+static void on_ev_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct console_sigs *s = w->data;
+
+	s->cb(w->signum, s->arg);
+}
+
+struct console_sigs *console_sigs_new(void (*cb)(int sig, void *arg),
+				      void *arg)
+{
+	struct console_sigs *s = calloc(1, sizeof(*s));
+	struct sigaction sa;
+	size_t i;
+
+	if (!s)
+		return NULL;
+	s->cb = cb;
+	s->arg = arg;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++) {
+		ev_signal_init(&s->w[i], on_ev_signal, signals[i]);
+		s->w[i].data = s;
+		ev_signal_start(EV_DEFAULT, &s->w[i]);
+		sigaction(signals[i], &sa, NULL);
+	}
+	return s;
+}
+
+void console_sigs_free(struct console_sigs *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < 3; i++)
+		ev_signal_stop(EV_DEFAULT, &s->w[i]);
+	intr_install();
+	free(s);
+}
