@@ -1,6 +1,7 @@
 /*
- * Shared by the command files of the lunet CLI (tools/lunet.c holds main()
- * and the command table; a command may live in its own tools/cmd_*.c).
+ * Shared by the command files of the lunet CLI: tools/main.c holds main()
+ * and the command table, tools/cli.c these helpers, and each command
+ * lives in a tools/cmd_*.c of its own.
  */
 #ifndef LUNET_CLI_H
 #define LUNET_CLI_H
@@ -8,6 +9,19 @@
 #include <stdbool.h>
 
 extern bool cli_quiet;
+
+/* --name and --topo, as cli_common_opts() found them (NULL: not given). */
+extern const char *cli_name_opt;
+extern const char *cli_topo_opt;
+
+/* Parses the options most commands share (--help, --quiet, --name,
+ * --topo); exits on a bad one.  Returns the index of the first operand. */
+int cli_common_opts(int argc, char **argv, const char *cmd);
+
+/* Build and teardown progress on the terminal (LUNET_PROGRESS=1: a line
+ * per phase); cli_progress_clear() wipes the line before other output. */
+void cli_progress_install(void);
+void cli_progress_clear(void);
 
 /* "lunet: <message>" on stderr; returns 1 (an exit status). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,6 +54,14 @@ int cli_run_file(const char *file, const char *topo, const char *name,
  * released here), or 1 after saying why. */
 int cli_daemon(struct lua_State *L, struct lnet *n);
 
+/* The commands, one file each (tools/cmd_NAME.c). */
+int cmd_run(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 
 /* "lunet test" (tools/cmd_test.c). */

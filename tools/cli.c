@@ -1,0 +1,155 @@
+/* The helpers every command of the lunet CLI shares: messages, the
+ * options common to commands, and build progress on the terminal. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/engine/engine.h"
+#include "tools/cli.h"
+
+bool cli_quiet;
+const char *cli_name_opt;
+const char *cli_topo_opt;
+
+void cli_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lunet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cli_need_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	return cli_fail("this command needs root (it creates network "
+		    "namespaces); run it as root or with sudo");
+}
+
+/* Parses the options every command shares; returns optind. */
+int cli_common_opts(int argc, char **argv, const char *cmd)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "topo", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+hqn:t:", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 't':
+			cli_topo_opt = optarg;
+			break;
+		case 'n':
+			cli_name_opt = optarg;
+			break;
+		case 'h':
+			cli_help_exit(cmd);
+			break;
+		case 'q':
+			cli_quiet = true;
+			break;
+		default:
+			fprintf(stderr, "Try 'lunet %s --help'.\n", cmd);
+			exit(1);
+		}
+	}
+	return optind;
+}
+
+/* Build and teardown progress: once one has taken a second, a line on
+ * the terminal, rewritten as it goes; nothing when stdout is not a
+ * terminal or with --quiet.  LUNET_PROGRESS=1 prints one line per phase
+ * instead, wherever stdout goes (tools/bench reads them). */
+struct progress {
+	double start, phase_start, last, shown_at;
+	int phase;
+	bool shown, lines;
+};
+
+static struct progress progress;
+
+static void show_progress(void *arg, enum emu_phase phase, size_t done,
+			  size_t total)
+{
+	static const char *const names[] = { "namespaces", "links", "nodes",
+					     "teardown" };
+	struct progress *p = arg;
+	double t = cli_now(), secs;
+
+	if ((int)phase != p->phase) {
+		if (phase == EMU_PHASE_NAMESPACES || phase == EMU_PHASE_TEARDOWN)
+			p->start = p->last = t;
+		p->phase = phase;
+		p->phase_start = p->last;
+	}
+	p->last = t;
+	secs = t - p->phase_start;
+	if (p->lines && done == total)
+		printf("lunet: phase %s: %zu in %.2f s\n", names[phase], total,
+		       secs);
+	if (p->lines || t - p->start < 1 || t - p->shown_at < 0.1)
+		return;
+	printf("\r\033[Klunet: %s %zu/%zu (%.0f/s)", names[phase], done,
+	       total, secs > 0 ? done / secs : 0.0);
+	fflush(stdout);
+	p->shown = true;
+	p->shown_at = t;
+}
+
+void cli_progress_install(void)
+{
+	const char *env = getenv("LUNET_PROGRESS");
+	struct emu_opts o = { .progress = show_progress, .arg = &progress };
+
+	progress.phase = -1;
+	progress.lines = env && !strcmp(env, "1");
+	if (progress.lines || (!cli_quiet && isatty(STDOUT_FILENO)))
+		emu_progress_default(&o);
+}
+
+/* Clears the progress line, if one is showing. */
+void cli_progress_clear(void)
+{
+	if (progress.shown)
+		printf("\r\033[K");
+	progress.shown = false;
+	progress.phase = -1;
+}
+

@@ -1,0 +1,204 @@
+/* lunet: the command line's entry point and its table of commands.  Each
+ * command lives in a tools/cmd_*.c of its own; the work is done by
+ * core/, topo/ and lua/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/cli.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("lunet 0.1.0\n");
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "run", cmd_run, "[FILE]",
+	  "Build the topology FILE returns (the built-in default without\n"
+	  "FILE), check that every host reaches every other, print the\n"
+	  "result and tear it all down.  A script that starts networks\n"
+	  "itself has them torn down when it ends or fails.\n"
+	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC  a generated topology instead of FILE, Mininet\n"
+	  "                   style: fattree,k=4  linear,100  leafspine,spines=2\n"
+	  "  -q, --quiet      print only errors" },
+	{ "up", cmd_up, "[FILE]",
+	  "Build the topology and leave it running (state under\n"
+	  "/run/lunet/NAME), owned by a daemon that 'lunet console\n"
+	  "--attach NAME' talks to.  'lunet down NAME' removes it.\n"
+	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC  a generated topology instead of FILE\n"
+	  "  -q, --quiet      print only errors" },
+	{ "console", cmd_console, "[FILE] | --topo SPEC | --attach NAME",
+	  "Build the topology and open a console on it (nodes, pingall,\n"
+	  "h1 ping h2, link s1 r1 down, lua ...; 'help' lists them); exit\n"
+	  "tears it down.  With --attach, a console on an emulation left up\n"
+	  "by 'lunet up' (or run by another console); exit leaves it up.\n"
+	  "Commands may come from a pipe or a file: the exit status is the\n"
+	  "last failing command's.  See docs/console.md.\n"
+	  "  -a, --attach NAME  attach to the running emulation NAME\n"
+	  "  -n, --name NAME    name the emulation NAME, whatever the file says\n"
+	  "  -t, --topo SPEC    a generated topology instead of FILE\n"
+	  "  -q, --quiet        print only errors" },
+	{ "test", cmd_test, "[OPTIONS] FILE|DIR...",
+	  "Run the lunet.test() cases of scenario files (every *.lua under a\n"
+	  "DIR), resetting networks between cases; TAP on stdout, exit\n"
+	  "status 0 only when all pass.  See docs/scenarios.md.\n"
+	  "  --junit FILE      also write a JUnit XML report to FILE\n"
+	  "  --seed N          the seed of all randomness (printed otherwise)\n"
+	  "  --artifacts DIR   write each file's event log (JSON lines) to DIR\n"
+	  "  --fresh           rebuild networks between cases, not reset\n"
+	  "  --timeout SECS    a case's default time limit (300)\n"
+	  "  -n, --name NAME   name the first network of each file NAME" },
+	{ "down", cmd_down, "NAME...",
+	  "Tear down running emulations, from their recorded state alone." },
+	{ "exec", cmd_exec, "NAME NODE COMMAND [ARG...]",
+	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
+	  "and exit status of the command." },
+	{ "ls", cmd_ls, "", "List emulations: status, nodes, links, owner." },
+	{ "impair", cmd_impair, "NAME A B [SETTINGS] | NAME [A B]",
+	  "Set the impairments of the link between A and B of emulation\n"
+	  "NAME (run by 'lunet up' or a console), both directions unless\n"
+	  "--from names one; without SETTINGS, show them.  Settings replace\n"
+	  "those the direction had; 'clear' removes them.  See\n"
+	  "docs/links.md.\n"
+	  "  --delay D      added latency (20ms, 500us)\n"
+	  "  --jitter D     +/- D around the delay, uniform\n"
+	  "  --loss P       lost packets: 5% or 0.05\n"
+	  "  --corrupt P    packets with one bit flipped\n"
+	  "  --duplicate P  packets sent twice\n"
+	  "  --reorder P    packets sent at once, ahead of the delayed ones\n"
+	  "  --rate R       a cap: 10mbit, 1gbit\n"
+	  "  --limit N      packets the delay holds (1000)\n"
+	  "  --seed N       the draws' seed: the same seed, the same losses\n"
+	  "  --from A       only what A sends" },
+	{ "capture", cmd_capture,
+	  "NAME TARGET... [-w FILE|-] [-c N] [-C SIZE [-W N]] [-s LEN] "
+	  "[FILTER...]",
+	  "Capture packets of emulation NAME into pcap files (tcpdump -r\n"
+	  "reads them) until Ctrl-C, -c or the emulation's end.  TARGET is\n"
+	  "NODE:IF, NODE (every interface: one file per interface,\n"
+	  "FILE-IF.pcap, or DIR/NODE-IF.pcap when FILE is a directory) or\n"
+	  "A-B / A,B (the link: what each end sends, so every packet once).\n"
+	  "  -w FILE      write to FILE; '-': a pcap stream on stdout\n"
+	  "  -f FILTER    a BPF filter (or the words after the targets)\n"
+	  "  -c N         stop after N packets\n"
+	  "  -C SIZE      files of SIZE (millions of bytes, or 100k, 2m):\n"
+	  "               FILE0, FILE1...\n"
+	  "  -W N         with -C, a ring of N files, FILE0 reused\n"
+	  "  -s LEN       keep LEN bytes of each packet (262144)\n"
+	  "  -q           no messages, only errors" },
+	{ "stats", cmd_stats,
+	  "NAME [--top] [--json] [--interval S [--count N]] [--sort F] [-n N]",
+	  "Packet, byte, drop and error counters of every link of emulation\n"
+	  "NAME, read from the kernel: a table (A>B is what end A sent).\n"
+	  "  --json          one JSON document, both ends of every link\n"
+	  "  --interval S    a CSV time series: every S seconds, per link,\n"
+	  "                  what it carried since the last row and rates\n"
+	  "  --count N       stop after N rows of links (N intervals)\n"
+	  "  --top           refresh like top, busiest links first (every\n"
+	  "                  second, or --interval)\n"
+	  "  --sort FIELD    link, packets, bytes, drops or errors\n"
+	  "  -n N            show N links" },
+	{ "clean", cmd_clean, "[--all] [NAME...]",
+	  "Remove what a lunet that crashed or was killed left behind:\n"
+	  "its processes, namespaces and records.  Without NAME, only\n"
+	  "emulations whose owner is gone; --all also removes those left\n"
+	  "up by 'lunet up' and those still owned by a running lunet." },
+	{ "doctor", cmd_doctor, "",
+	  "Probe the kernel for the features lunet uses and say which are\n"
+	  "missing, and which way each link impairment goes on it.  Exit\n"
+	  "status 1 when one lunet cannot do without is missing." },
+	{ "help", cmd_help, "[COMMAND]", "Show help." },
+	{ "version", cmd_version, "", "Print the version." },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: lunet COMMAND [ARGS]\n\n"
+		   "A network emulator: Lua topologies built as network "
+		   "namespaces.\n\nCommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].args);
+	fprintf(f, "\n'lunet help COMMAND' or 'lunet COMMAND --help' tells "
+		   "more.\n");
+}
+
+static void cmd_usage(FILE *f, const char *name)
+{
+	const struct cmd *c = find_cmd(name);
+
+	fprintf(f, "usage: lunet %s %s\n\n%s\n", c->name, c->args, c->help);
+}
+
+/* Wrong arguments: usage on stderr, exit status 1. */
+void cli_usage_exit(const char *name)
+{
+	cmd_usage(stderr, name);
+	exit(1);
+}
+
+/* --help: usage on stdout, exit status 0. */
+void cli_help_exit(const char *name)
+{
+	cmd_usage(stdout, name);
+	exit(0);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		cli_help_exit("help");
+	if (argc > 1 && find_cmd(argv[1]))
+		cli_help_exit(argv[1]);
+	if (argc > 1)
+		return cli_fail("unknown command '%s'", argv[1]);
+	usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	c = find_cmd(argv[1]);
+	if (!c) {
+		cli_fail("unknown command '%s'", argv[1]);
+		usage(stderr);
+		return 1;
+	}
+	return c->fn(argc - 1, argv + 1);
+}
+
