@@ -112,17 +112,6 @@ const char *lfault_node_name(struct lnet *n, uint32_t i)
 	return n->topo->nodes[i].name;
 }
 
-const char *lfault_link_name(struct lnet *n, uint32_t l, char *buf,
-			     size_t len)
-{
-	const struct topo *t = n->topo;
-
-	snprintf(buf, len, "%s-%s",
-		 t->nodes[t->ports[t->links[l].port[0]].node].name,
-		 t->nodes[t->ports[t->links[l].port[1]].node].name);
-	return buf;
-}
-
 /* ---- Links ---------------------------------------------------------------- */
 
 static void log_links(lua_State *L, struct lnet *n, const uint32_t *links,
@@ -134,7 +123,7 @@ static void log_links(lua_State *L, struct lnet *n, const uint32_t *links,
 	for (i = 0; i < count; i++)
 		levent(L, down ? "link_down" : "link_up", "net:s",
 		       n->topo->name, "link:s",
-		       lfault_link_name(n, links[i], name, sizeof(name)), "cause:s",
+		       topo_link_name(n->topo, links[i], name, sizeof(name)), "cause:s",
 		       cause, NULL);
 }
 

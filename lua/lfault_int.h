@@ -33,9 +33,6 @@ struct fstate {
 struct fstate *lfault_fstate_push(lua_State *L, int net);
 void lfault_push_field(lua_State *L, int idx, const char *name);
 const char *lfault_node_name(struct lnet *n, uint32_t i);
-/* "a-b", as link.name and the events name a link. */
-const char *lfault_link_name(struct lnet *n, uint32_t l, char *buf,
-			     size_t len);
 void lfault_hold(struct fstate *st, uint32_t l, int delta);
 void lfault_put_links(lua_State *L, struct lnet *n, struct fstate *st,
 		      const uint32_t *links, size_t count, const char *cause);

@@ -165,13 +165,11 @@ int limpair_set(lua_State *L, struct lnet *n, uint32_t l, int from,
 	rc = emu_impair(n->emu, l, from, s, err);
 	if (rc)
 		return rc;
-	lfault_link_name(n, l, name, sizeof(name));
+	topo_link_name(n->topo, l, name, sizeof(name));
 	impair_spec_format(s, text, sizeof(text));
 	levent(L, "impair", "net:s", n->topo->name, "link:s", name, "from:s",
 	       from < 0 ? "both" :
-			  n->topo->nodes[n->topo->ports[n->topo->links[l].port[from]]
-						 .node]
-				  .name,
+			  n->topo->nodes[topo_link_node(n->topo, l, from)].name,
 	       "spec:s", text, NULL);
 	return 0;
 }

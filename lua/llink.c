@@ -35,11 +35,6 @@ static const luaL_Reg link_methods[] = {
 	{ NULL, NULL },
 };
 
-static const struct topo_port *end_port(struct lnet *n, uint32_t l, int e)
-{
-	return &n->topo->ports[n->topo->links[l].port[e]];
-}
-
 static int link_index(lua_State *L)
 {
 	struct lnet *n;
@@ -48,15 +43,15 @@ static int link_index(lua_State *L)
 
 	lua_getiuservalue(L, 1, 1); /* the network, at index 3 */
 	if (!strcmp(key, "a") || !strcmp(key, "b"))
-		lnode_push(L, 3, end_port(n, l, key[0] == 'b')->node);
+		lnode_push(L, 3, topo_link_port(n->topo, l, key[0] == 'b')->node);
 	else if (!strcmp(key, "intf1") || !strcmp(key, "intf2"))
-		lua_pushstring(L, end_port(n, l, key[4] == '2')->ifname);
+		lua_pushstring(L, topo_link_port(n->topo, l, key[4] == '2')->ifname);
 	else if (!strcmp(key, "mtu"))
 		lua_pushinteger(L, n->topo->links[l].mtu);
 	else if (!strcmp(key, "name"))
 		lua_pushfstring(L, "%s-%s",
-				n->topo->nodes[end_port(n, l, 0)->node].name,
-				n->topo->nodes[end_port(n, l, 1)->node].name);
+				n->topo->nodes[topo_link_port(n->topo, l, 0)->node].name,
+				n->topo->nodes[topo_link_port(n->topo, l, 1)->node].name);
 	else
 		lua_getfield(L, lua_upvalueindex(1), key);
 	return 1;
@@ -66,7 +61,7 @@ static int link_tostring(lua_State *L)
 {
 	struct lnet *n;
 	uint32_t l = llink_check(L, 1, &n);
-	const struct topo_port *a = end_port(n, l, 0), *b = end_port(n, l, 1);
+	const struct topo_port *a = topo_link_port(n->topo, l, 0), *b = topo_link_port(n->topo, l, 1);
 
 	lua_pushfstring(L, "link %s:%s-%s:%s", n->topo->nodes[a->node].name,
 			a->ifname, n->topo->nodes[b->node].name, b->ifname);

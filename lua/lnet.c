@@ -18,11 +18,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-struct lnet *lnet_check(lua_State *L, int idx)
-{
-	return luaL_checkudata(L, idx, LNET_MT);
-}
-
 void lnet_push_all(lua_State *L)
 {
 	lua_getfield(L, LUA_REGISTRYINDEX, ALL_NETS);

@@ -96,8 +96,8 @@ int lpartition_net_partition(lua_State *L)
 	lua_setfield(L, -2, "id");
 	lua_newtable(L); /* its links, at 7 */
 	for (l = 0; l < t->nlinks; l++) {
-		a = side[t->ports[t->links[l].port[0]].node];
-		b = side[t->ports[t->links[l].port[1]].node];
+		a = side[topo_link_node(t, l, 0)];
+		b = side[topo_link_node(t, l, 1)];
 		if (a == b || (lua_isnil(L, 3) ? !(a || b) : !(a && b)))
 			continue;
 		lua_pushinteger(L, l);

@@ -115,7 +115,7 @@ int lstats_link(lua_State *L)
 	ends = new_ends(L, t);
 	err_clear(&err);
 	for (side = 0, rc = 0; side < 2 && !rc; side++)
-		rc = stats_read_node(t, t->ports[t->links[l].port[side]].node,
+		rc = stats_read_node(t, topo_link_node(t, l, side),
 				     ends, &err);
 	if (rc)
 		return luaL_error(L, "stats: %s", err.msg);

@@ -33,6 +33,7 @@ int lunet_open(lua_State *L)
 	ltime_open(L);
 	lfault_open(L);
 	lprobe_open(L);
+	levent_open(L);
 	ltest_open(L);
 	rc = run_lib(L, lunet_lua_src, "=lunet.lua");
 	if (!rc)

@@ -40,7 +40,8 @@ struct lnet {
  * error status (the message is on the stack). */
 int lunet_open(lua_State *L);
 
-/* Type checks and constructors shared by the binding files. */
+/* Type checks and handle pushes shared by the binding files (lhandle.c),
+ * and each type's constructor (lnet.c, lnode.c, llink.c). */
 struct lnet *lnet_check(lua_State *L, int idx);
 void lnet_open(lua_State *L);
 void lnode_open(lua_State *L);
@@ -113,13 +114,15 @@ int lping_ping(lua_State *L);
 int lping_pingall(lua_State *L);
 
 /* ---- Scenarios: time, faults, probes, events and tests ------------------
- * (ltime.c, lcmd.c, lfault.c, lprobe.c, ltest.c, test.lua; see
+ * (ltime.c, lcmd.c, lfault.c, lprobe.c, levent.c, ltest.c,
+ * lib/test.lua; see
  * docs/scenarios.md). */
 
 /* Each adds its functions to the module table on top of the stack. */
 void ltime_open(lua_State *L);
 void lfault_open(lua_State *L);
 void lprobe_open(lua_State *L);
+void levent_open(lua_State *L);
 void ltest_open(lua_State *L);
 
 /* A duration argument: seconds as a number, or "200ms", "5s", "2m",
@@ -150,7 +153,8 @@ void ltime_done(struct ltime_wait *w);
 int lcmd_run(lua_State *L, const char *nspath, char **argv,
 	     const char *node);
 
-/* The state's event log (made on first use, freed with the state). */
+/* The state's event log (levent.c; made on first use, freed with the
+ * state). */
 struct events *levents_get(lua_State *L);
 
 /* The seconds lunet.now() counts: since the state's event log began. */

@@ -61,8 +61,8 @@ static void domains_build(const struct topo *t, uint32_t *dom)
 	for (i = 0; i < t->nnodes; i++)
 		dom[i] = i;
 	for (i = 0; i < t->nlinks; i++) {
-		n0 = t->ports[t->links[i].port[0]].node;
-		n1 = t->ports[t->links[i].port[1]].node;
+		n0 = topo_link_node(t, i, 0);
+		n1 = topo_link_node(t, i, 1);
 		if (t->nodes[n0].kind != TOPO_SWITCH ||
 		    t->nodes[n1].kind != TOPO_SWITCH)
 			continue;

@@ -320,13 +320,19 @@ static void link_name(const struct topo *t, uint32_t a, uint32_t b,
 		 t->nodes[b].name, where_str(where, w, sizeof(w)));
 }
 
+char *topo_link_name(const struct topo *t, uint32_t l, char *buf,
+		     size_t size)
+{
+	snprintf(buf, size, "%s-%s", t->nodes[topo_link_node(t, l, 0)].name,
+		 t->nodes[topo_link_node(t, l, 1)].name);
+	return buf;
+}
+
 char *topo_link_describe(const struct topo *t, uint32_t l, char *buf,
 			 size_t size)
 {
-	const struct topo_link *k = &t->links[l];
-
-	link_name(t, t->ports[k->port[0]].node, t->ports[k->port[1]].node,
-		  &k->where, buf, size);
+	link_name(t, topo_link_node(t, l, 0), topo_link_node(t, l, 1),
+		  &t->links[l].where, buf, size);
 	return buf;
 }
 

@@ -211,6 +211,24 @@ int topo_check_node_name(const char *name, struct err *err);
 int topo_check_ifname(const char *name, enum topo_kind kind,
 		      struct err *err);
 
+/* The port at end side (0 or 1) of link l, and its node. */
+static inline const struct topo_port *topo_link_port(const struct topo *t,
+						     uint32_t l, int side)
+{
+	return &t->ports[t->links[l].port[side]];
+}
+
+static inline uint32_t topo_link_node(const struct topo *t, uint32_t l,
+				      int side)
+{
+	return t->ports[t->links[l].port[side]].node;
+}
+
+/* "h1-s1": link l named by its ends, as events and the console show it.
+ * Returns buf. */
+char *topo_link_name(const struct topo *t, uint32_t l, char *buf,
+		     size_t size);
+
 /* Describe things the way a user wrote them, for error sentences:
  * "link h1-s1 (demo.lua:7)" and "node h1 eth0".  Return buf. */
 #define TOPO_DESCSIZ 256

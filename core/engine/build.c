@@ -2,7 +2,8 @@
  * build: the phases that turn a planned topology into kernel objects:
  * namespaces, links, each node's own configuration, then (stp.c) the wait
  * for spanning tree.  Each phase runs its steps on the worker threads of
- * par.c; a failed build is undone by engine.c.
+ * core/sys/par.c; a failed build is undone by engine.c; what a node needs
+ * at any time (its namespace, a socket in it, its routes) is in node.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,43 +20,10 @@
 
 #include "core/engine/engine_int.h"
 #include "core/sys/sysctl.h"
-#include "core/engine/neigh.h"
 #include "core/sys/netns.h"
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
 #include "topo/topo.h"
-
-/* Tags of the requests of a node's batch, to name what the kernel
- * refused: a port's index, or one of these.  UINT32_MAX is the
- * transport's own. */
-#define TAG_BRIDGE 0x40000000u
-#define TAG_LO 0x40000001u
-#define TAG_ROUTE 0x80000000u
-
-/* "link h1-s1" or "link h1-s1 (demo.lua:7)" */
-static const char *link_label(const struct topo *t, uint32_t l, char *buf,
-			      size_t len)
-{
-	const struct topo_link *k = &t->links[l];
-	const char *a = t->nodes[t->ports[k->port[0]].node].name;
-	const char *b = t->nodes[t->ports[k->port[1]].node].name;
-
-	if (k->where.file)
-		snprintf(buf, len, "link %s-%s (%s:%d)", a, b, k->where.file,
-			 k->where.line);
-	else
-		snprintf(buf, len, "link %s-%s", a, b);
-	return buf;
-}
-
-static int fail_msg(struct err *err, const char *what,
-		    const struct nl_fail *f)
-{
-	if (f->msg[0])
-		return err_set(err, f->error, "%s: %s (%s)", what,
-			       strerror(-f->error), f->msg);
-	return err_set(err, f->error, "%s: %s", what, strerror(-f->error));
-}
 
 static int make_namespace(void *ctx, uint32_t i, unsigned w,
 			  struct err *err)
@@ -84,7 +52,7 @@ static int make_namespace(void *ctx, uint32_t i, unsigned w,
 static int make_namespaces(struct emu *e, struct err *err)
 {
 	struct par p = { .n = e->topo->nnodes, .fn = make_namespace,
-			 .ctx = e, .e = e, .phase = EMU_PHASE_NAMESPACES,
+			 .ctx = e, EMU_PAR_PROGRESS(e, EMU_PHASE_NAMESPACES),
 			 .err = err };
 	int rc;
 
@@ -151,11 +119,11 @@ static int send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
 		return 0;
 	if (f.tag == UINT32_MAX)
 		return err_set(err, rc, "netlink: %s", strerror(-rc));
-	link_label(e->topo, f.tag, what, sizeof(what));
+	topo_link_describe(e->topo, f.tag, what, sizeof(what));
 	if (rc == -EOPNOTSUPP)
 		return err_set(err, rc, "%s: the kernel lacks veth support",
 			       what);
-	return fail_msg(err, what, &f);
+	return emu_fail_msg(err, what, &f);
 }
 
 /* What one worker of the links phase holds: its socket and batch, and
@@ -180,7 +148,7 @@ static int link_fds(struct emu *e, struct links_worker *w, uint32_t l,
 	uint32_t i, n;
 
 	for (i = 0; i < 2; i++) {
-		n = t->ports[t->links[l].port[i]].node;
+		n = topo_link_node(t, l, i);
 		if (w->fd_of[n] < 0) {
 			w->fd_of[n] = open_ns(e, n);
 			if (w->fd_of[n] < 0)
@@ -253,8 +221,8 @@ static int make_links(struct emu *e, struct err *err)
 	struct links_ctx x = { .e = e };
 	uint32_t nl = e->topo->nlinks;
 	struct par p = { .n = (nl + LINK_BATCH - 1) / LINK_BATCH,
-			 .fn = make_link_batch, .ctx = &x, .e = e,
-			 .phase = EMU_PHASE_LINKS, .err = err,
+			 .fn = make_link_batch, .ctx = &x,
+			 EMU_PAR_PROGRESS(e, EMU_PHASE_LINKS), .err = err,
 			 .per = LINK_BATCH, .total = nl };
 	unsigned w, nw = par_workers(e->topo->nnodes);
 	int rc = 0;
@@ -270,35 +238,6 @@ static int make_links(struct emu *e, struct err *err)
 	return rc;
 }
 
-/* RTM_NEWLINK setting ifindex up or down and its IPv6 address generation
- * to "none".  lunet plans IPv4 only, and IPv6 on every port costs a large
- * build dearly: each port brought up gets a link-local address, duplicate
- * address detection and router solicitations, run by kernel workers that
- * take the lock (rtnl) the build needs, and on a large bridged domain
- * their multicast floods every bridge.  Sent before the port comes up,
- * which is when the kernel would make the address.  Netlink rather than
- * the disable_ipv6 sysctl because opening /proc/sys/net/ipv6/... costs a
- * walk over every namespace's entry of that name (9,472 for a k=32
- * fat-tree), so a write per node made the build quadratic. */
-struct nlmsghdr *emu_msg_noipv6(void *buf, size_t len, int ifindex, bool up)
-{
-	struct nlmsghdr *nlh = rtnl_link_set(buf, len, ifindex, up, -1);
-	struct nlattr *spec, *af;
-
-	if (!nlh)
-		return NULL;
-	spec = mnl_attr_nest_start_check(nlh, len, IFLA_AF_SPEC);
-	af = spec ? mnl_attr_nest_start_check(nlh, len, AF_INET6) : NULL;
-	if (!af || !mnl_attr_put_u8_check(nlh, len, IFLA_INET6_ADDR_GEN_MODE,
-					  IN6_ADDR_GEN_MODE_NONE)) {
-		errno = ENOSPC;
-		return NULL;
-	}
-	mnl_attr_nest_end(nlh, af);
-	mnl_attr_nest_end(nlh, spec);
-	return nlh;
-}
-
 /* Port i up (enslaved to master when >= 0), with IPv6 off first when v6
  * says the port still has it. */
 static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
@@ -306,7 +245,7 @@ static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
 	int rc = 0;
 
 	if (v6)
-		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
+		rc = PUSH(b, rtnl_link_set_noipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
 			  i);
 	if (!rc)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
@@ -323,56 +262,13 @@ static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
 	rc = PUSH(b, rtnl_bridge_new(TAIL(b), "br0", TOPO_IFINDEX_BRIDGE,
 				     n->stp, !v6), TAG_BRIDGE);
 	if (!rc && v6)
-		rc = PUSH(b, emu_msg_noipv6(TAIL(b), TOPO_IFINDEX_BRIDGE, false),
+		rc = PUSH(b, rtnl_link_set_noipv6(TAIL(b), TOPO_IFINDEX_BRIDGE, false),
 			  TAG_BRIDGE);
 	if (!rc && v6)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_BRIDGE, true,
 					   -1), TAG_BRIDGE);
 	for (i = 0; i < n->nports && !rc; i++)
 		rc = port_up(b, i, v6, TOPO_IFINDEX_BRIDGE);
-	return rc;
-}
-
-/* Adds node's routes to b, leaving out next hops over links that are
- * down (the kernel refuses them).  With replace, existing routes are
- * overwritten rather than refused. */
-int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
-		   const unsigned char *down, bool replace)
-{
-	const struct topo_node *n = &t->nodes[node];
-	struct rtnl_nexthop nh[64];
-	struct nlmsghdr *nlh;
-	uint32_t r, h;
-	int rc = 0;
-
-	for (r = 0; r < n->route_count && !rc; r++) {
-		const struct topo_route *rt = &t->routes[n->route_first + r];
-		size_t nnh = 0;
-
-		for (h = 0; h < rt->nh_count && nnh < 64; h++) {
-			const struct topo_nexthop *x =
-				&t->nexthops[rt->nh_first + h];
-
-			if (down && down[t->ports[x->port].link])
-				continue;
-			nh[nnh].gw = x->gw;
-			nh[nnh].ifindex =
-				TOPO_IFINDEX_PORT0 + t->ports[x->port].index;
-			nnh++;
-		}
-		if (!nnh)
-			continue;
-		rc = nl_batch_reserve(b, MSG_MAX);
-		if (rc)
-			break;
-		nlh = rtnl_route_new(TAIL(b), rt->dst.ip, rt->dst.plen, nh, nnh);
-		if (!nlh)
-			return -errno;
-		if (replace)
-			nlh->nlmsg_flags = (nlh->nlmsg_flags & ~NLM_F_EXCL) |
-					   NLM_F_REPLACE;
-		rc = nl_batch_push(b, nlh, TAG_ROUTE | r);
-	}
 	return rc;
 }
 
@@ -398,73 +294,6 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
 	return rc ? rc : emu_add_routes(b, t, node, NULL, false);
 }
 
-/* A node's own settings, written from inside it (/proc/sys/net follows
- * the opener's namespace): routers forward. */
-static int node_sysctls(const struct topo_node *n)
-{
-	if (n->kind == TOPO_ROUTER)
-		return sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
-	return 0;
-}
-
-/* Opens a netlink socket inside node's namespace; with setup, writes the
- * node's settings while there (node_sysctls()). */
-static struct nl *enter_and_open(struct emu *e, uint32_t node, bool setup,
-				 int *rc)
-{
-	char path[NETNS_PATHSIZ];
-	struct nl *nl = NULL;
-	int ret;
-
-	emu_nspath(e, node, path, sizeof(path));
-	*rc = netns_enter(path);
-	if (*rc)
-		return NULL;
-	if (setup)
-		*rc = node_sysctls(&e->topo->nodes[node]);
-	if (!*rc) {
-		nl = nl_open();
-		if (!nl)
-			*rc = -errno;
-	}
-	ret = netns_return(e->home);
-	if (ret) {
-		/* Without our namespace back nothing else is safe. */
-		nl_close(nl);
-		*rc = ret;
-		return NULL;
-	}
-	return nl;
-}
-
-/* Opens a netlink socket inside node's namespace. */
-struct nl *emu_open_in_node(struct emu *e, uint32_t node, int *rc)
-{
-	return enter_and_open(e, node, false, rc);
-}
-
-int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
-		  const struct nl_fail *f)
-{
-	const struct topo_node *n = &t->nodes[node];
-	char what[160];
-
-	if (f->tag == TAG_BRIDGE)
-		snprintf(what, sizeof(what), "node %s: bridge br0", n->name);
-	else if (f->tag == TAG_LO)
-		snprintf(what, sizeof(what), "node %s: loopback", n->name);
-	else if (f->tag & TAG_ROUTE)
-		snprintf(what, sizeof(what), "node %s: route %u", n->name,
-			 f->tag & ~TAG_ROUTE);
-	else
-		snprintf(what, sizeof(what), "node %s: interface %s", n->name,
-			 t->ports[n->ports[f->tag]].ifname);
-	if (f->error == -EOPNOTSUPP && n->kind == TOPO_SWITCH)
-		return err_set(err, f->error,
-			       "%s: the kernel lacks bridge support", what);
-	return fail_msg(err, what, f);
-}
-
 static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
 			  struct err *err)
 {
@@ -483,7 +312,7 @@ static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
 	if (rc)
 		return err_set(err, rc, "node %s: %s", t->nodes[node].name,
 			       strerror(-rc));
-	nl = enter_and_open(e, node, true, &rc);
+	nl = emu_enter_node(e, node, true, &rc);
 	if (!nl)
 		return err_set(err, rc, "node %s: cannot enter: %s",
 			       t->nodes[node].name, strerror(-rc));
@@ -512,7 +341,7 @@ static int configure_nodes(struct emu *e, struct err *err)
 {
 	struct nodes_ctx c = { .e = e };
 	struct par p = { .n = e->topo->nnodes, .fn = configure_one,
-			 .ctx = &c, .e = e, .phase = EMU_PHASE_NODES,
+			 .ctx = &c, EMU_PAR_PROGRESS(e, EMU_PHASE_NODES),
 			 .err = err };
 	unsigned w, nw = par_workers(p.n);
 	int rc = 0;
@@ -532,11 +361,7 @@ int emu_build(struct emu *e, struct err *err)
 {
 	int rc;
 
-	rc = emu_record(e, STATE_BUILDING, err);
-	if (!rc)
-		rc = neigh_reserve(e->topo, err);
-	if (!rc)
-		rc = make_namespaces(e, err);
+	rc = make_namespaces(e, err);
 	if (!rc)
 		rc = make_links(e, err);
 	if (!rc)
@@ -546,7 +371,5 @@ int emu_build(struct emu *e, struct err *err)
 	/* Best effort: without it, a port may drop its first packets. */
 	if (!rc)
 		emu_settle(e);
-	if (!rc)
-		rc = emu_record(e, STATE_RUNNING, err);
 	return rc;
 }

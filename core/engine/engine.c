@@ -31,11 +31,6 @@ struct topo *emu_topo(const struct emu *e)
 	return e->topo;
 }
 
-int emu_nspath(const struct emu *e, uint32_t node, char *buf, size_t len)
-{
-	return netns_path(buf, len, e->topo->name, e->topo->nodes[node].name);
-}
-
 /* What builds started without a progress callback of their own use. */
 static struct emu_opts default_opts;
 
@@ -44,19 +39,7 @@ void emu_progress_default(const struct emu_opts *opts)
 	default_opts = *opts;
 }
 
-void emu_progress(struct emu *e, enum emu_phase phase, size_t done,
-		  size_t total)
-{
-	if (e->opts.progress)
-		e->opts.progress(e->opts.arg, phase, done, total);
-}
 
-int emu_check_intr(struct err *err)
-{
-	if (!intr_signal)
-		return 0;
-	return err_set(err, -EINTR, "interrupted by signal %d", intr_signal);
-}
 
 struct remove_ctx {
 	const struct topo *t;
@@ -237,7 +220,13 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 		emu_free(e);
 		return rc;
 	}
-	rc = emu_build(e, err);
+	rc = emu_record(e, STATE_BUILDING, err);
+	if (!rc)
+		rc = neigh_reserve(t, err);
+	if (!rc)
+		rc = emu_build(e, err);
+	if (!rc)
+		rc = emu_record(e, STATE_RUNNING, err);
 	if (rc) {
 		remove_namespaces(t, e->made);
 		state_remove(t->name);

@@ -17,6 +17,7 @@
 #include "core/engine/engine.h"
 #include "core/netlink/nl.h"
 #include "core/control/state.h"
+#include "core/sys/par.h"
 #include "topo/err.h"
 
 struct topo;
@@ -37,41 +38,6 @@ struct emu {
 	struct emu_impair *imp; /* link impairments; NULL until the first */
 };
 
-/*
- * Phases whose steps are one per node run on every CPU (up to
- * WORKERS_MAX threads taking the next node from a shared counter).  The
- * kernel does much of a build under one lock (rtnl), but creating and
- * entering namespaces, mounting, opening sockets and waiting for RCU grace
- * periods overlap.  Namespaces belong to threads (unshare() and setns()
- * act on the calling thread), so each worker moves on its own.  Small
- * topologies stay on one thread, so that their errors come in node order.
- */
-#define WORKERS_MAX 4
-#define WORKERS_MIN_NODES 256
-
-struct par {
-	uint32_t n;
-	/* One step; w is the worker's number, for per-worker resources. */
-	int (*fn)(void *ctx, uint32_t i, unsigned w, struct err *err);
-	void *ctx;
-	struct emu *e; /* for progress; NULL for none */
-	enum emu_phase phase;
-	bool finish;   /* go on through signals (teardown) */
-	uint32_t per;  /* progress units per step (1 when 0) */
-	uint32_t total; /* progress total (n when 0) */
-	uint32_t mask; /* progress every mask + 1 steps (64 when 0 and per
-			* is 1) */
-	atomic_uint next, done;
-	atomic_int stop;
-	pthread_mutex_t lock;
-	int rc;          /* the first failure */
-	struct err *err; /* its sentence */
-};
-
-/* par.c */
-unsigned par_workers(uint32_t n);
-int par_run(struct par *p, unsigned nworkers);
-
 static inline int emu_push(struct nl_batch *b, struct nlmsghdr *nlh,
 			   uint32_t tag)
 {
@@ -87,23 +53,55 @@ static inline int emu_push(struct nl_batch *b, struct nlmsghdr *nlh,
 	})
 #define TAIL(b) nl_batch_tail(b), nl_batch_room(b)
 
+/* Tells the emulation's progress callback, if any, how far phase is. */
+static inline void emu_progress(struct emu *e, enum emu_phase phase,
+				size_t done, size_t total)
+{
+	if (e->opts.progress)
+		e->opts.progress(e->opts.arg, phase, done, total);
+}
+
+/* A par's progress callback (arg: the emulation, tag: its phase), and
+ * the initialisers that set it. */
+static inline void emu_par_progress(void *arg, int tag, size_t done,
+				    size_t total)
+{
+	emu_progress(arg, (enum emu_phase)tag, done, total);
+}
+#define EMU_PAR_PROGRESS(e, phase)                                          \
+	.progress = emu_par_progress, .arg = (e), .tag = (phase)
 /* engine.c */
-void emu_progress(struct emu *e, enum emu_phase phase, size_t done,
-		  size_t total);
-int emu_check_intr(struct err *err);
 int emu_record(struct emu *e, enum state_status status, struct err *err);
 
-/* build.c: the phases, in order, up to the state "running". */
+/* build.c: the phases, in order, of an emulation engine.c has claimed and
+ * recorded as building. */
 int emu_build(struct emu *e, struct err *err);
+
+/* node.c.  Tags of the requests of a node's batch, to name what the
+ * kernel refused: a port's index, or one of these.  UINT32_MAX is the
+ * transport's own. */
+#define TAG_BRIDGE 0x40000000u
+#define TAG_LO 0x40000001u
+#define TAG_ROUTE 0x80000000u
+
+/* Opens a netlink socket inside node's namespace and comes back to ours;
+ * with setup, writes the node's own settings while there (routers
+ * forward).  NULL with *rc = -errno on failure. */
+struct nl *emu_enter_node(struct emu *e, uint32_t node, bool setup, int *rc);
 struct nl *emu_open_in_node(struct emu *e, uint32_t node, int *rc);
+
+/* Adds node's routes to b, leaving out next hops over links that are
+ * down (the kernel refuses them).  With replace, existing routes are
+ * overwritten rather than refused. */
 int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
 		   const unsigned char *down, bool replace);
+
+/* The sentence for request f of node's batch that the kernel refused
+ * ("node r1: route 3: Network is unreachable (extack text)"). */
 int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
 		  const struct nl_fail *f);
-
-/* RTM_NEWLINK setting ifindex up or down with IPv6 address generation
- * off (build.c). */
-struct nlmsghdr *emu_msg_noipv6(void *buf, size_t len, int ifindex, bool up);
+/* "WHAT: strerror (extack text)" for a refused request. */
+int emu_fail_msg(struct err *err, const char *what, const struct nl_fail *f);
 
 /* impair.c */
 void emu_impair_free(struct emu *e);

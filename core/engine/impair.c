@@ -289,7 +289,7 @@ static int relay_port_add(struct emu *e, struct nl_batch *b,
 	if (*prog < 0)
 		return err_set(err, *prog, "%s: BPF program refused: %s",
 			       x->what, log[0] ? log : strerror(-*prog));
-	rc = PUSH(b, emu_msg_noipv6(TAIL(b), xi, true), 0);
+	rc = PUSH(b, rtnl_link_set_noipv6(TAIL(b), xi, true), 0);
 	if (!rc)
 		rc = PUSH(b, tc_clsact_new(TAIL(b), xi), 0);
 	if (!rc)

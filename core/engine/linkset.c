@@ -130,8 +130,8 @@ int emu_links_set(struct emu *e, const uint32_t *links, size_t n, bool up,
 		}
 		inset[links[i]] = 1;
 		e->down[links[i]] = !up;
-		touched[t->ports[t->links[links[i]].port[0]].node] = 1;
-		touched[t->ports[t->links[links[i]].port[1]].node] = 1;
+		touched[topo_link_node(t, links[i], 0)] = 1;
+		touched[topo_link_node(t, links[i], 1)] = 1;
 	}
 	/* Every end first, then (going up) the carriers synced, then the
 	 * routes: a route to a port that cannot send yet makes the kernel

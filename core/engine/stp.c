@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "core/engine/engine_int.h"
+#include "core/sys/intr.h"
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
 #include "topo/topo.h"
@@ -98,7 +99,7 @@ int emu_wait_stp(struct emu *e, struct err *err)
 		}
 		if (!settling)
 			break;
-		if ((rc = emu_check_intr(err)))
+		if ((rc = intr_check(err)))
 			return rc;
 		nanosleep(&ts, NULL);
 	}

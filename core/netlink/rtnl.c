@@ -389,3 +389,37 @@ struct nlmsghdr *rtnl_link_dump(void *buf, size_t len)
 		ifinfo_set(mnl_nlmsg_get_payload(nlh), 0, false);
 	return nlh;
 }
+
+/* RTM_NEWLINK setting ifindex up or down and its IPv6 address generation
+ * to "none".  lunet plans IPv4 only, and IPv6 on every port costs a large
+ * build dearly: each port brought up gets a link-local address, duplicate
+ * address detection and router solicitations, run by kernel workers that
+ * take the lock (rtnl) the build needs, and on a large bridged domain
+ * their multicast floods every bridge.  Sent before the port comes up,
+ * which is when the kernel would make the address.  Netlink rather than
+ * the disable_ipv6 sysctl because opening /proc/sys/net/ipv6/... costs a
+ * walk over every namespace's entry of that name (9,472 for a k=32
+ * fat-tree), so a write per node made the build quadratic. */
+struct nlmsghdr *rtnl_link_set_noipv6(void *buf, size_t len, int ifindex,
+				      bool up)
+{
+	struct nlmsghdr *nlh = rtnl_link_set(buf, len, ifindex, up, -1);
+	struct nlattr *spec, *af, *mode;
+
+	if (!nlh)
+		return NULL;
+	spec = mnl_attr_nest_start_check(nlh, len, IFLA_AF_SPEC);
+	af = spec ? mnl_attr_nest_start_check(nlh, len, AF_INET6) : NULL;
+	mode = mnl_nlmsg_get_payload_tail(nlh);
+	if (!af || !mnl_attr_put_u8_check(nlh, len, IFLA_INET6_ADDR_GEN_MODE,
+					  IN6_ADDR_GEN_MODE_NONE)) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	/* libmnl counts the padding after a u8 but leaves it unwritten. */
+	memset((char *)mode + MNL_ATTR_HDRLEN + 1, 0,
+	       MNL_ALIGN(MNL_ATTR_HDRLEN + 1) - (MNL_ATTR_HDRLEN + 1));
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return nlh;
+}

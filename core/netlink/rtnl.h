@@ -61,6 +61,12 @@ struct nlmsghdr *rtnl_link_new_kind(void *buf, size_t len,
 struct nlmsghdr *rtnl_link_set(void *buf, size_t len, int ifindex, bool up,
 			       int master);
 
+/* rtnl_link_set() (no master) that also sets the link's IPv6 address
+ * generation to "none", so that it gets no link-local address when it
+ * comes up (why: rtnl.c). */
+struct nlmsghdr *rtnl_link_set_noipv6(void *buf, size_t len, int ifindex,
+				      bool up);
+
 /* RTM_NEWADDR (NLM_F_CREATE | NLM_F_EXCL) of ip/plen on ifindex, with the
  * subnet broadcast for plen < 31. */
 struct nlmsghdr *rtnl_addr_new(void *buf, size_t len, int ifindex,

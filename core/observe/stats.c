@@ -7,10 +7,10 @@
 #include <unistd.h>
 #include <libmnl/libmnl.h>
 
-#include "core/engine/engine_int.h"
 #include "core/sys/netns.h"
 #include "core/netlink/nl.h"
 #include "core/observe/stats.h"
+#include "core/sys/par.h"
 #include "topo/topo.h"
 
 struct stats_ctx {

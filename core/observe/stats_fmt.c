@@ -10,12 +10,6 @@
 #include "core/observe/stats.h"
 #include "topo/topo.h"
 
-static const struct topo_port *end_port(const struct topo *t, uint32_t l,
-					int side)
-{
-	return &t->ports[t->links[l].port[side]];
-}
-
 void stats_link_fold(const struct stats_if *ends, uint32_t link,
 		     struct stats_link *out)
 {
@@ -130,7 +124,7 @@ static const char *human(char *buf, size_t len, double v)
 static void link_label(char *buf, size_t len, const struct topo *t,
 		       uint32_t l)
 {
-	const struct topo_port *a = end_port(t, l, 0), *b = end_port(t, l, 1);
+	const struct topo_port *a = topo_link_port(t, l, 0), *b = topo_link_port(t, l, 1);
 
 	snprintf(buf, len, "%s:%s -- %s:%s", t->nodes[a->node].name,
 		 a->ifname, t->nodes[b->node].name, b->ifname);
@@ -225,7 +219,7 @@ static void json_str(FILE *f, const char *s)
 static void json_end(FILE *f, const struct topo *t, uint32_t l, int side,
 		     const struct stats_if *s)
 {
-	const struct topo_port *p = end_port(t, l, side);
+	const struct topo_port *p = topo_link_port(t, l, side);
 
 	fputs("{\"node\": ", f);
 	json_str(f, t->nodes[p->node].name);
@@ -281,8 +275,8 @@ void stats_csv_rows(FILE *f, const struct topo *t, const struct stats_if *d,
 	if (dt <= 0)
 		dt = 1;
 	for (l = 0; l < t->nlinks; l++) {
-		a = end_port(t, l, 0);
-		b = end_port(t, l, 1);
+		a = topo_link_port(t, l, 0);
+		b = topo_link_port(t, l, 1);
 		stats_link_fold(d, l, &s);
 		fprintf(f, "%.3f,%u,%s,%s,%s,%s,%llu,%llu,%llu,%llu,%llu,%llu,"
 			   "%.1f,%.1f,%.1f,%.1f\n",

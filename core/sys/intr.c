@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/sys/intr.h"
+#include "topo/err.h"
 
 volatile sig_atomic_t intr_signal;
 
@@ -36,4 +37,11 @@ void intr_reset(void)
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		signal(signals[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+}
+
+int intr_check(struct err *err)
+{
+	if (!intr_signal)
+		return 0;
+	return err_set(err, -EINTR, "interrupted by signal %d", intr_signal);
 }

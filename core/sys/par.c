@@ -1,15 +1,15 @@
 /*
  * par: runs one step per node (or per batch of links) on up to
- * WORKERS_MAX threads, for the phases of a build and for teardown.  Why,
- * and what a struct par holds, is told in core/engine/engine_int.h.
+ * WORKERS_MAX threads.  Why, and what a struct par holds, is told in
+ * core/sys/par.h.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "core/engine/engine_int.h"
 #include "core/sys/intr.h"
+#include "core/sys/par.h"
 
 struct worker {
 	struct par *p;
@@ -44,9 +44,10 @@ static void *par_loop(void *arg)
 		if (intr_signal && !p->finish)
 			atomic_store(&p->stop, 1);
 		/* The callback belongs to the thread that started the build. */
-		if (k->w == 0 && p->e && !(done & p->mask) && done < p->n)
-			emu_progress(p->e, p->phase, (size_t)done * p->per,
-				     p->total);
+		if (k->w == 0 && p->progress && !(done & p->mask) &&
+		    done < p->n)
+			p->progress(p->arg, p->tag, (size_t)done * p->per,
+				    p->total);
 	}
 	return NULL;
 }
@@ -60,9 +61,6 @@ unsigned par_workers(uint32_t n)
 	return cpus > WORKERS_MAX ? WORKERS_MAX : (unsigned)cpus;
 }
 
-/* Runs p->fn for every i in [0, p->n) on nworkers threads, the caller's
- * among them, and stops at the first failure or signal.  Returns 0 or
- * that failure's -errno (its sentence in p->err). */
 int par_run(struct par *p, unsigned nworkers)
 {
 	struct worker k[WORKERS_MAX] = { 0 };
@@ -98,8 +96,8 @@ int par_run(struct par *p, unsigned nworkers)
 		pthread_join(k[w].tid, NULL);
 	pthread_mutex_destroy(&p->lock);
 	if (!p->rc && intr_signal && !p->finish)
-		p->rc = emu_check_intr(p->err);
-	if (!p->rc && p->e)
-		emu_progress(p->e, p->phase, p->total, p->total);
+		p->rc = intr_check(p->err);
+	if (!p->rc && p->progress)
+		p->progress(p->arg, p->tag, p->total, p->total);
 	return p->rc;
 }

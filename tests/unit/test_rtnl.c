@@ -304,6 +304,41 @@ static void test_link_set(void **state)
 	assert_int_equal(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + sizeof(*ifm));
 }
 
+/* Ifindex 7 down, its IPv6 address generation "none", byte for byte. */
+static const uint8_t noipv6_bytes[] = {
+	0x30, 0x00, 0x00, 0x00, /* nlmsg_len 48 */
+	0x10, 0x00,             /* RTM_NEWLINK */
+	0x05, 0x00,             /* REQUEST | ACK */
+	0x00, 0x00, 0x00, 0x00, /* seq */
+	0x00, 0x00, 0x00, 0x00, /* pid */
+	0x00, 0x00, 0x00, 0x00, /* AF_UNSPEC, pad, type */
+	0x07, 0x00, 0x00, 0x00, /* ifindex 7 */
+	0x00, 0x00, 0x00, 0x00, /* flags: not IFF_UP */
+	0x01, 0x00, 0x00, 0x00, /* change: IFF_UP */
+	0x10, 0x00, 0x1a, 0x80, /* IFLA_AF_SPEC | NLA_F_NESTED, 16 bytes */
+	0x0c, 0x00, 0x0a, 0x80, /* AF_INET6 | NLA_F_NESTED, 12 bytes */
+	0x05, 0x00, 0x08, 0x00, /* IFLA_INET6_ADDR_GEN_MODE */
+	0x01, 0x00, 0x00, 0x00, /* IN6_ADDR_GEN_MODE_NONE, padding */
+};
+
+static void test_link_set_noipv6(void **state)
+{
+	const struct ifinfomsg *ifm;
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0x5a, sizeof(buf));
+	nlh = rtnl_link_set_noipv6(buf, sizeof(buf), 7, false);
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_len, sizeof(noipv6_bytes));
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		assert_memory_equal(buf, noipv6_bytes, sizeof(noipv6_bytes));
+	nlh = rtnl_link_set_noipv6(buf, sizeof(buf), 7, true);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_flags, IFF_UP);
+	assert_int_equal(ifm->ifi_change, IFF_UP);
+}
+
 /* 10.0.1.2/24 on ifindex 4, as the kernel reads it (little-endian host
  * fields, network-order addresses). */
 static const uint8_t addr_bytes[] = {
@@ -515,6 +550,11 @@ static struct nlmsghdr *build_link_set(void *buf, size_t len)
 	return rtnl_link_set(buf, len, 3, true, 2);
 }
 
+static struct nlmsghdr *build_noipv6(void *buf, size_t len)
+{
+	return rtnl_link_set_noipv6(buf, len, 3, true);
+}
+
 static struct nlmsghdr *build_addr(void *buf, size_t len)
 {
 	return rtnl_addr_new(buf, len, 3, 0x0a000001, 24);
@@ -567,8 +607,8 @@ static void enospc_check(build_fn build)
 static void test_enospc(void **state)
 {
 	static const build_fn builders[] = {
-		build_veth,   build_bridge, build_link_set, build_addr,
-		build_route1, build_route3, build_dump,
+		build_veth,   build_bridge, build_link_set, build_noipv6,
+		build_addr,   build_route1, build_route3, build_dump,
 	};
 	size_t i;
 
@@ -587,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_link_new_kind),
 		cmocka_unit_test(test_link_set),
+		cmocka_unit_test(test_link_set_noipv6),
 		cmocka_unit_test(test_addr_bytes),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route_single),

@@ -499,6 +499,11 @@ static void test_describe(void **state)
 			    "link s1-h1 (x.lua:12)");
 	assert_string_equal(topo_port_describe(t, 3, buf, sizeof(buf)),
 			    "node h1 eth1");
+	assert_string_equal(topo_link_name(t, 1, buf, sizeof(buf)), "s1-h1");
+	assert_int_equal(topo_link_node(t, 1, 0), s1);
+	assert_int_equal(topo_link_node(t, 1, 1), h1);
+	assert_string_equal(topo_link_port(t, 1, 1)->ifname, "eth1");
+	assert_int_equal(topo_link_port(t, 0, 0)->node, h1);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

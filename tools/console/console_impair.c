@@ -11,8 +11,8 @@
 static void show_dir(struct console *c, uint32_t l, int side)
 {
 	const struct topo *t = c->n->topo;
-	const struct topo_port *a = &t->ports[t->links[l].port[side]];
-	const struct topo_port *b = &t->ports[t->links[l].port[!side]];
+	const struct topo_port *a = topo_link_port(t, l, side);
+	const struct topo_port *b = topo_link_port(t, l, !side);
 	struct impair_counts n;
 	struct impair_spec s;
 	char text[200];
@@ -85,7 +85,7 @@ int console_impair(struct console *c, int argc, char **argv,
 					    "--from %s: not an end of the link "
 					    "%s-%s",
 					    from, argv[1], argv[2]);
-		side = t->ports[t->links[l].port[0]].node == f ? 0 : 1;
+		side = topo_link_node(t, l, 0) == f ? 0 : 1;
 	}
 	if (limpair_set(c->L, c->n, l, side, &s, &err))
 		return console_fail(c, "impair", "%s", err.msg);

@@ -61,8 +61,8 @@ int console_links(struct console *c, int argc, char **argv, const char *rest,
 	uint32_t l;
 
 	for (l = 0; l < t->nlinks; l++) {
-		a = &t->ports[t->links[l].port[0]];
-		b = &t->ports[t->links[l].port[1]];
+		a = topo_link_port(t, l, 0);
+		b = topo_link_port(t, l, 1);
 		fprintf(c->out, "%s:%s <-> %s:%s %s\n", t->nodes[a->node].name,
 			a->ifname, t->nodes[b->node].name, b->ifname,
 			!c->n->emu ? "(not running)" :
