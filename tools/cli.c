@@ -13,6 +13,8 @@
 #include "core/engine/engine.h"
 #include "tools/cli.h"
 
+static const struct cli_cmd *cmds;
+static size_t ncmds;
 bool cli_quiet;
 const char *cli_name_opt;
 const char *cli_topo_opt;
@@ -153,3 +155,53 @@ void cli_progress_clear(void)
 	progress.phase = -1;
 }
 
+
+void cli_commands(const struct cli_cmd *table, size_t n)
+{
+	cmds = table;
+	ncmds = n;
+}
+
+const struct cli_cmd *cli_find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ncmds; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+void cli_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: lunet COMMAND [ARGS]\n\n"
+		   "A network emulator: Lua topologies built as network "
+		   "namespaces.\n\nCommands:\n");
+	for (i = 0; i < ncmds; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].args);
+	fprintf(f, "\n'lunet help COMMAND' or 'lunet COMMAND --help' tells "
+		   "more.\n");
+}
+
+static void cmd_usage(FILE *f, const char *name)
+{
+	const struct cli_cmd *c = cli_find_cmd(name);
+
+	if (c)
+		fprintf(f, "usage: lunet %s %s\n\n%s\n", c->name, c->args,
+			c->help);
+}
+
+void cli_usage_exit(const char *name)
+{
+	cmd_usage(stderr, name);
+	exit(1);
+}
+
+void cli_help_exit(const char *name)
+{
+	cmd_usage(stdout, name);
+	exit(0);
+}

@@ -7,6 +7,24 @@
 #define LUNET_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A command: its name, what runs it, and its usage (arguments, then the
+ * help text with its options). */
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+/* main() hands the command table to the helpers, which print usage from
+ * it; the table stays main's. */
+void cli_commands(const struct cli_cmd *table, size_t n);
+const struct cli_cmd *cli_find_cmd(const char *name);
+/* The list of commands. */
+void cli_usage(FILE *f);
 
 extern bool cli_quiet;
 
@@ -48,6 +66,11 @@ struct lnet;
  * everything down.  Returns use's status, or 1. */
 int cli_run_file(const char *file, const char *topo, const char *name,
 		 int (*use)(struct lua_State *L, struct lnet *n));
+
+/* Pushes network n of L (found among every network of the state), or a
+ * running one when n is NULL.  Returns false when there is none
+ * (tools/daemon.c). */
+bool cli_push_net(struct lua_State *L, struct lnet *n);
 
 /* "lunet up": forks the daemon that owns network n from now on and
  * serves its control socket; returns 0 once it is serving (n is then

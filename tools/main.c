@@ -7,13 +7,6 @@
 
 #include "tools/cli.h"
 
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *args;
-	const char *help;
-};
-
 static int cmd_help(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
@@ -22,7 +15,7 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
-static const struct cmd cmds[] = {
+static const struct cli_cmd cmds[] = {
 	{ "run", cmd_run, "[FILE]",
 	  "Build the topology FILE returns (the built-in default without\n"
 	  "FILE), check that every host reaches every other, print the\n"
@@ -125,78 +118,35 @@ static const struct cmd cmds[] = {
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-static const struct cmd *find_cmd(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NCMDS; i++)
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-	return NULL;
-}
-
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "usage: lunet COMMAND [ARGS]\n\n"
-		   "A network emulator: Lua topologies built as network "
-		   "namespaces.\n\nCommands:\n");
-	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].args);
-	fprintf(f, "\n'lunet help COMMAND' or 'lunet COMMAND --help' tells "
-		   "more.\n");
-}
-
-static void cmd_usage(FILE *f, const char *name)
-{
-	const struct cmd *c = find_cmd(name);
-
-	fprintf(f, "usage: lunet %s %s\n\n%s\n", c->name, c->args, c->help);
-}
-
-/* Wrong arguments: usage on stderr, exit status 1. */
-void cli_usage_exit(const char *name)
-{
-	cmd_usage(stderr, name);
-	exit(1);
-}
-
-/* --help: usage on stdout, exit status 0. */
-void cli_help_exit(const char *name)
-{
-	cmd_usage(stdout, name);
-	exit(0);
-}
-
 static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		cli_help_exit("help");
-	if (argc > 1 && find_cmd(argv[1]))
+	if (argc > 1 && cli_find_cmd(argv[1]))
 		cli_help_exit(argv[1]);
 	if (argc > 1)
 		return cli_fail("unknown command '%s'", argv[1]);
-	usage(stdout);
+	cli_usage(stdout);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const struct cmd *c;
+	const struct cli_cmd *c;
 
+	cli_commands(cmds, NCMDS);
 	if (argc < 2) {
-		usage(stderr);
+		cli_usage(stderr);
 		return 1;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(1, argv);
-	c = find_cmd(argv[1]);
+	c = cli_find_cmd(argv[1]);
 	if (!c) {
 		cli_fail("unknown command '%s'", argv[1]);
-		usage(stderr);
+		cli_usage(stderr);
 		return 1;
 	}
 	return c->fn(argc - 1, argv + 1);

@@ -168,57 +168,6 @@ const char *console_name(const struct console *c)
 	return c->n->topo->name;
 }
 
-int console_fail(struct console *c, const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cmd)
-		fprintf(c->err, "%s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', c->err);
-	return 1;
-}
-
-uint32_t console_node(struct console *c, const char *cmd, const char *name)
-{
-	uint32_t i = topo_node_find(c->n->topo, name);
-
-	if (i == TOPO_NONE)
-		console_fail(c, cmd, "no node '%s' in %s", name,
-			     c->n->topo->name);
-	return i;
-}
-
-/* Calls the function below the nargs arguments on top of the stack. */
-static int pcall(struct console *c, const char *cmd, int nargs, int nres)
-{
-	lua_State *L = c->L;
-	int base = lua_gettop(L) - nargs;
-
-	lua_pushcfunction(L, script_msgh);
-	lua_insert(L, base);
-	if (lua_pcall(L, nargs, nres, base)) {
-		console_fail(c, cmd, "%s", lua_tostring(L, -1));
-		lua_pop(L, 2);
-		return -1;
-	}
-	lua_remove(L, base);
-	return 0;
-}
-
-int console_call(struct console *c, const char *cmd, lua_CFunction fn,
-		 int nargs, int nres)
-{
-	lua_State *L = c->L;
-
-	lua_pushcfunction(L, fn);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-	lua_rotate(L, -2 - nargs, 2);
-	return pcall(c, cmd, nargs + 1, nres);
-}
-
 static int cmd_help(struct console *c, int argc, char **argv,
 		    const char *rest, struct console_run *run)
 {
@@ -297,12 +246,12 @@ static int run_chunk(struct console *c, const char *cmd)
 	lua_pushlightuserdata(L, c);
 	lua_pushcclosure(L, l_print, 1);
 	lua_setglobal(L, "print");
-	rc = pcall(c, cmd, 0, LUA_MULTRET);
+	rc = console_pcall(c, cmd, 0, LUA_MULTRET);
 	n = lua_gettop(L) - base;
 	if (!rc && n > 0 && lua_checkstack(L, 2)) {
 		lua_getglobal(L, "print");
 		lua_insert(L, base + 1);
-		rc = pcall(c, cmd, n, 0);
+		rc = console_pcall(c, cmd, n, 0);
 	}
 	lua_setglobal(L, "print");
 	lua_settop(L, base - 1);
@@ -516,7 +465,8 @@ int console_exec(struct console *c, const char *line, FILE *out, FILE *err,
 		return 0; /* a comment, in a file of commands */
 	c->out = out;
 	c->err = err;
-	console_serve_hold(c->srv, true);
+	if (c->hold)
+		c->hold(c->hold_arg, true);
 	snprintf(name, sizeof(name), "%.*s", (int)n, start);
 	k = find_cmd(name);
 	if (k) {
@@ -532,7 +482,8 @@ int console_exec(struct console *c, const char *line, FILE *out, FILE *err,
 		intr_signal = 0;
 	fflush(c->out);
 	fflush(c->err);
-	console_serve_hold(c->srv, false);
+	if (c->hold)
+		c->hold(c->hold_arg, false);
 	c->out = saved_out;
 	c->err = saved_err;
 	return rc;

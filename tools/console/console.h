@@ -73,9 +73,6 @@ size_t console_first_word(const char *line, const char **start,
 struct console_server *console_serve(struct console *c, struct err *err);
 void console_serve_stop(struct console_server *s);
 
-/* While a command of the local front end runs, the server waits. */
-void console_serve_hold(struct console_server *s, bool hold);
-
 /* The body of the "lunet up" daemon: serves c until SIGTERM (SIGINT only
  * interrupts the command running for an attached console; SIGHUP is
  * ignored).  Writes "ok" to ready_fd once serving, or the error (then

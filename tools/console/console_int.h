@@ -6,6 +6,7 @@
 #define LUNET_CONSOLE_INT_H
 
 #include <lua.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,7 +19,10 @@ struct console {
 	int ref;        /* registry reference to the network */
 	struct lnet *n;
 	FILE *out, *err; /* of the command running */
-	struct console_server *srv; /* held while a command runs */
+	/* Called with true before a command runs and false after: the
+	 * server holds its other clients meanwhile (console_serve.c). */
+	void (*hold)(void *arg, bool hold);
+	void *hold_arg;
 };
 
 /* A command: argv[0] is its name, argv[1..argc-1] its words; rest is the
@@ -33,6 +37,11 @@ int console_fail(struct console *c, const char *cmd, const char *fmt, ...)
 
 /* The node named name, or TOPO_NONE after saying so. */
 uint32_t console_node(struct console *c, const char *cmd, const char *name);
+
+/* Calls the function below the nargs arguments on top of the stack, with
+ * a traceback; an error is said as cmd's and gives -1 (console_common.c,
+ * like the two above). */
+int console_pcall(struct console *c, const char *cmd, int nargs, int nres);
 
 /* Calls the C function fn with the network and nargs more arguments (on
  * the stack) in protected mode, leaving nres results.  Returns 0, or -1

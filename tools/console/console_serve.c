@@ -19,13 +19,6 @@ struct console_server {
 	bool daemon; /* leave the loop once the network is stopped */
 };
 
-struct console_sigs {
-	ev_signal w[3];
-	void (*cb)(int sig, void *arg);
-	void *arg;
-};
-
-static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 /* A CTL_RUN payload: the namespace, who, then 'c' and the command line,
  * or 'i' for an interactive shell. */
@@ -122,6 +115,14 @@ static void on_request(void *arg, struct ctl_conn *conn, int type,
 		ev_break(EV_DEFAULT, EVBREAK_ALL);
 }
 
+/* While a command runs, the server's other clients wait. */
+static void serve_hold(void *arg, bool hold)
+{
+	struct console_server *s = arg;
+
+	ctl_server_hold(s->ctl, hold);
+}
+
 static struct console_server *serve(struct console *c, bool daemon,
 				    struct err *err)
 {
@@ -146,7 +147,8 @@ static struct console_server *serve(struct console *c, bool daemon,
 		free(s);
 		goto err_say;
 	}
-	c->srv = s;
+	c->hold = serve_hold;
+	c->hold_arg = s;
 	return s;
 
 err_say:
@@ -164,16 +166,12 @@ void console_serve_stop(struct console_server *s)
 {
 	if (!s)
 		return;
-	s->c->srv = NULL;
+	s->c->hold = NULL;
+	s->c->hold_arg = NULL;
 	ctl_server_free(s->ctl);
 	free(s);
 }
 
-void console_serve_hold(struct console_server *s, bool hold)
-{
-	if (s)
-		ctl_server_hold(s->ctl, hold);
-}
 
 /* Tells the parent waiting on the pipe how it went, and closes it. */
 static void tell(int fd, const char *msg)
@@ -217,57 +215,4 @@ int console_daemon(struct console *c, int ready)
 	console_sigs_free(sigs);
 	console_serve_stop(s);
 	return 0;
-}
-
-/* Sets the flag that stops a running command at its next safe point, and
- * wakes the loop (ev_feed_signal() is safe in a signal handler) so that
- * the watcher sees the signal even when it came while the loop was about
- * to wait.  Installed over libev's own handler, and without SA_RESTART:
- * a command waiting on a child or a read must see EINTR. */
-static void on_signal(int sig)
-{
-	intr_signal = sig;
-	ev_feed_signal(sig);
-}
-
-static void on_ev_signal(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct console_sigs *s = w->data;
-
-	s->cb(w->signum, s->arg);
-}
-
-struct console_sigs *console_sigs_new(void (*cb)(int sig, void *arg),
-				      void *arg)
-{
-	struct console_sigs *s = calloc(1, sizeof(*s));
-	struct sigaction sa;
-	size_t i;
-
-	if (!s)
-		return NULL;
-	s->cb = cb;
-	s->arg = arg;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 3; i++) {
-		ev_signal_init(&s->w[i], on_ev_signal, signals[i]);
-		s->w[i].data = s;
-		ev_signal_start(EV_DEFAULT, &s->w[i]);
-		sigaction(signals[i], &sa, NULL);
-	}
-	return s;
-}
-
-void console_sigs_free(struct console_sigs *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < 3; i++)
-		ev_signal_stop(EV_DEFAULT, &s->w[i]);
-	intr_install();
-	free(s);
 }
