@@ -40,8 +40,8 @@ LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
 	$(BUILD)/lua/lib/embed.o
 
 # Each unit test links only the modules it tests.  Those of tests/unit/
-# need no root; those of tests/root/ need root, and fail when run by hand
-# without it (tests/root/root.h).
+# need no root and must not skip; those of tests/root/ need root, and fail
+# when run by hand without it (tests/root/root.h).
 UNIT := test_ip test_topo test_plan test_rtnl test_nl test_state \
 	test_topo_gen test_events test_stream test_ctl test_capture
 test_ip_OBJ := topo/ip.o
@@ -97,10 +97,10 @@ $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ))
 	$(TEST_LINK)
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do $$t; done
+	@tests/cmocka-run unit $(UNIT_BIN)
 
 root-unit: $(ROOT_UNIT_BIN)
-	@set -e; for t in $(ROOT_UNIT_BIN); do $$t; done
+	@tests/cmocka-run "root unit" $(ROOT_UNIT_BIN)
 
 check: deps
 	$(MAKE) BUILD=build/san SAN=1 unit root-unit build/san/lunet
