@@ -2,7 +2,8 @@
 #
 #   make            build ./lunet
 #   make run        install missing packages, build, run the default demo
-#   make check      unit tests and root integration tests, under ASan/UBSan
+#   make check      every test, under ASan/UBSan: unit tests, then as root the
+#                   root unit tests and integration tests (fails when not root)
 #   make unit       the unit tests that need no root
 #   make root-unit  the unit tests that need root (run it as root)
 #   make deps       install the Debian packages lunet needs (idempotent)
@@ -67,6 +68,9 @@ test_nl_live_OBJ := core/netlink/nl.o core/netlink/rtnl.o
 test_impair_prog_OBJ := core/impair/impair_prog.o core/netlink/bpf.o
 ROOT_UNIT_BIN := $(addprefix $(BUILD)/tests/root/,$(ROOT_UNIT))
 
+# The root shell tests, named as tests/integration/run names them.
+INTEGRATION := $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
+
 .PHONY: all run check unit root-unit integration deps install bench clean format
 all: lunet
 
@@ -102,8 +106,17 @@ unit: $(UNIT_BIN)
 root-unit: $(ROOT_UNIT_BIN)
 	@tests/cmocka-run "root unit" $(ROOT_UNIT_BIN)
 
+# make check as root runs every test.  As anyone else it runs the unit
+# tests, builds the root ones, names every root test it did not run, and
+# fails: a run without the root tests is not a pass.
 check: deps
-	$(MAKE) BUILD=build/san SAN=1 unit root-unit build/san/lunet
+	$(MAKE) BUILD=build/san SAN=1 unit build/san/lunet \
+		$(addprefix build/san/tests/root/,$(ROOT_UNIT))
+	@if [ "$$(id -u)" != 0 ]; then \
+		tests/root-skipped $(ROOT_UNIT) -- $(INTEGRATION); \
+		exit 1; \
+	fi
+	$(MAKE) BUILD=build/san SAN=1 root-unit
 	LUNET=$(CURDIR)/build/san/lunet tests/integration/run
 
 integration: lunet
