@@ -2,7 +2,10 @@
 #
 #   make            build ./lunet
 #   make run        install missing packages, build, run the default demo
-#   make check      unit tests and root integration tests, under ASan/UBSan
+#   make check      every test, under ASan/UBSan: unit tests, then as root the
+#                   root unit tests and integration tests (fails when not root)
+#   make unit       the unit tests that need no root
+#   make root-unit  the unit tests that need root (run it as root)
 #   make deps       install the Debian packages lunet needs (idempotent)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (not part of check)
@@ -37,29 +40,38 @@ OBJ = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
 	$(BUILD)/lua/lib/embed.o
 
-# Each unit test links only the modules it tests.
-UNIT := test_ip test_topo test_plan test_rtnl test_nl test_nl_live test_state test_probe \
+# Each unit test links only the modules it tests.  Those of tests/unit/
+# need no root and must not skip; those of tests/root/ need root, and fail
+# when run by hand without it (tests/root/root.h).
+UNIT := test_ip test_topo test_plan test_rtnl test_nl test_state \
 	test_topo_gen test_events test_stream test_ctl test_capture
 test_ip_OBJ := topo/ip.o
 test_topo_OBJ := $(TOPO_SRC:.c=.o)
 test_plan_OBJ := $(TOPO_SRC:.c=.o)
 test_rtnl_OBJ := core/netlink/rtnl.o
 test_nl_OBJ := core/netlink/nl.o core/netlink/rtnl.o
-test_nl_live_OBJ := core/netlink/nl.o core/netlink/rtnl.o
 test_state_OBJ := core/control/state.o core/sys/proc.o core/sys/intr.o $(TOPO_SRC:.c=.o)
-test_probe_OBJ := core/observe/probe.o core/sys/netns.o
 test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o
 test_events_OBJ := core/observe/events.o
 test_stream_OBJ := core/observe/stream.o core/sys/netns.o
 test_ctl_OBJ := core/control/ctl.o
 UNIT += test_stats
 UNIT += test_impair
-test_impair_OBJ := core/impair/impair_spec.o core/impair/impair_prog.o core/netlink/bpf.o core/netlink/tc.o
+test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
 test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
-.PHONY: all run check unit integration deps install bench clean format
+ROOT_UNIT := test_probe test_nl_live test_impair_prog
+test_probe_OBJ := core/observe/probe.o core/sys/netns.o
+test_nl_live_OBJ := core/netlink/nl.o core/netlink/rtnl.o
+test_impair_prog_OBJ := core/impair/impair_prog.o core/netlink/bpf.o
+ROOT_UNIT_BIN := $(addprefix $(BUILD)/tests/root/,$(ROOT_UNIT))
+
+# The root shell tests, named as tests/integration/run names them.
+INTEGRATION := $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
+
+.PHONY: all run check unit root-unit integration deps install bench clean format
 all: lunet
 
 lunet: $(BUILD)/lunet
@@ -78,16 +90,33 @@ $(BUILD)/lua/lib/embed.o: lua/lib/embed.S $(LUA_LIB) examples/default.lua
 	$(CC) -c -o $@ $<
 
 .SECONDEXPANSION:
+# A test binary: its source and the objects of its _OBJ list.
+TEST_LINK = $(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) \
+	-o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+$(BUILD)/tests/root/%: tests/root/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ))
+	@mkdir -p $(dir $@)
+	$(TEST_LINK)
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ \
-		$^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(TEST_LINK)
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do $$t; done
+	@tests/cmocka-run unit $(UNIT_BIN)
 
+root-unit: $(ROOT_UNIT_BIN)
+	@tests/cmocka-run "root unit" $(ROOT_UNIT_BIN)
+
+# make check as root runs every test.  As anyone else it runs the unit
+# tests, builds the root ones, names every root test it did not run, and
+# fails: a run without the root tests is not a pass.
 check: deps
-	$(MAKE) BUILD=build/san SAN=1 unit build/san/lunet
+	$(MAKE) BUILD=build/san SAN=1 unit build/san/lunet \
+		$(addprefix build/san/tests/root/,$(ROOT_UNIT))
+	@if [ "$$(id -u)" != 0 ]; then \
+		tests/root-skipped $(ROOT_UNIT) -- $(INTEGRATION); \
+		exit 1; \
+	fi
+	$(MAKE) BUILD=build/san SAN=1 root-unit
 	LUNET=$(CURDIR)/build/san/lunet tests/integration/run
 
 integration: lunet
@@ -108,7 +137,7 @@ install: lunet
 
 format:
 	clang-format -i $(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC) \
-		$(HDR) tests/unit/*.c
+		$(HDR) tests/unit/*.c tests/root/*.c
 
 clean:
 	rm -rf build lunet

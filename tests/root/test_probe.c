@@ -1,5 +1,6 @@
 /*
- * probe tests.  They need root: two namespaces joined by a veth pair,
+ * probe tests.  They need root (tests/root/root.h): two namespaces joined
+ * by a veth pair,
  *
  *	lunet-probetest<pid>-a  eth0 10.77.0.1/24 <-> eth0 10.77.0.2/24  ...-b
  *
@@ -24,6 +25,7 @@
 #include <ev.h>
 
 #include "core/observe/probe.h"
+#include "tests/root/root.h"
 
 #define IP_A 0x0a4d0001u	/* 10.77.0.1 */
 #define IP_B 0x0a4d0002u	/* 10.77.0.2 */
@@ -32,7 +34,6 @@
 static char ns_a[64], ns_b[64];
 static char path_a[128], path_b[128], path_missing[128];
 static int made_a, made_b;
-static int ready;
 
 static int ip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -57,15 +58,14 @@ static void ns_cleanup(void)
 		made_a = 0;
 	if (made_b && ip("netns del %s", ns_b) == 0)
 		made_b = 0;
-	ready = 0;
 }
 
 static int group_setup(void **state)
 {
 	pid_t pid = getpid();
 
-	if (geteuid() != 0)
-		return 0;
+	if (root_setup(state))
+		return -1;
 	snprintf(ns_a, sizeof(ns_a), "lunet-probetest%d-a", (int)pid);
 	snprintf(ns_b, sizeof(ns_b), "lunet-probetest%d-b", (int)pid);
 	snprintf(path_a, sizeof(path_a), "/run/netns/%s", ns_a);
@@ -89,7 +89,6 @@ static int group_setup(void **state)
 	    ip("-n %s link set lo up", ns_a) ||
 	    ip("-n %s link set lo up", ns_b))
 		goto err;
-	ready = 1;
 	return 0;
 err:
 	ns_cleanup();
@@ -169,8 +168,6 @@ static void test_one(void **state)
 	struct probe_pair p = { .src = 0, .dst_ip = IP_B };
 	int ticks;
 
-	if (!ready)
-		skip();
 	assert_int_equal(run(srcs, 2, &p, 1, NULL, &ticks), 1);
 	assert_int_equal(p.ok, 1);
 	assert_true(p.rtt > 0 && p.rtt < 1.0);
@@ -185,8 +182,6 @@ static void test_unanswered(void **state)
 	double t0 = now(), took;
 	int ticks;
 
-	if (!ready)
-		skip();
 	assert_int_equal(run(srcs, 1, &p, 1, &o, &ticks), 0);
 	took = now() - t0;
 	assert_int_equal(p.ok, 0);
@@ -203,8 +198,6 @@ static void test_many(void **state)
 	struct probe_pair p[500];
 	int i, ticks;
 
-	if (!ready)
-		skip();
 	memset(p, 0, sizeof(p));
 	for (i = 0; i < 500; i++) {
 		p[i].src = (uint32_t)(i & 1);
@@ -227,8 +220,6 @@ static void test_shared_ns(void **state)
 	struct probe_pair p[40];
 	int i, ticks;
 
-	if (!ready)
-		skip();
 	memset(p, 0, sizeof(p));
 	for (i = 0; i < 40; i++) {
 		p[i].src = (uint32_t)(i % 3);
@@ -257,8 +248,6 @@ static void test_missing_ns(void **state)
 	};
 	int ticks;
 
-	if (!ready)
-		skip();
 	/* The first socket is open by the time the second source fails. */
 	assert_int_equal(run(srcs, 3, p, 3, NULL, &ticks), -ENOENT);
 	assert_int_equal(p[0].ok, 0);

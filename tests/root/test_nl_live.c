@@ -1,8 +1,8 @@
 /*
- * Live tests of core/netlink/nl.c against the kernel: a dump in the caller's
- * namespace, and, as root, batches of real requests in a forked child
- * inside its own network namespaces, so nothing they create outlives
- * them, whatever fails.
+ * Live tests of core/netlink/nl.c against the kernel, as root
+ * (tests/root/root.h): a dump in the caller's namespace, and batches of
+ * real requests in a forked child inside its own network namespaces, so
+ * nothing they create outlives them, whatever fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
+#include "tests/root/root.h"
 
 static int count_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -406,8 +407,6 @@ static void test_live_root(void **state)
 	int status;
 	pid_t pid;
 
-	if (geteuid() != 0)
-		skip();
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -427,5 +426,5 @@ int main(void)
 		cmocka_unit_test(test_live_root),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, root_setup, NULL);
 }
