@@ -14,6 +14,12 @@ struct lnet *lnet_check(lua_State *L, int idx)
 	return luaL_checkudata(L, idx, LNET_MT);
 }
 
+void lnet_need_running(lua_State *L, struct lnet *n)
+{
+	if (!n->emu)
+		luaL_error(L, "network '%s' is not started", n->topo->name);
+}
+
 struct lhandle {
 	uint32_t idx;
 };

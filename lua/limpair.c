@@ -291,24 +291,20 @@ void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l)
 		impair_link(L, n, l, -1, &s);
 }
 
-void limpair_apply(lua_State *L, struct lnet *n)
+int limpair_apply(struct lnet *n, struct err *err)
 {
-	struct err err;
 	uint32_t id;
 	int rc;
 
 	for (id = 0; id < n->nimp && id < 2 * n->topo->nlinks; id++) {
 		if (impair_spec_empty(&n->imp[id]))
 			continue;
-		err_clear(&err);
 		rc = emu_impair(n->emu, id / 2, (int)(id % 2), &n->imp[id],
-				&err);
-		if (rc) {
-			/* A failed build rolls back, this step included. */
-			lnet_stop(NULL, n);
-			luaL_error(L, "%s", err.msg);
-		}
+				err);
+		if (rc)
+			return rc;
 	}
+	return 0;
 }
 
 void limpair_reset(lua_State *L, struct lnet *n)

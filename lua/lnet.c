@@ -23,12 +23,6 @@ void lnet_push_all(lua_State *L)
 	lua_getfield(L, LUA_REGISTRYINDEX, ALL_NETS);
 }
 
-void lnet_need_running(lua_State *L, struct lnet *n)
-{
-	if (!n->emu)
-		luaL_error(L, "network '%s' is not started", n->topo->name);
-}
-
 static void need_stopped(lua_State *L, struct lnet *n)
 {
 	if (n->emu)
@@ -305,7 +299,12 @@ void lnet_start(lua_State *L, struct lnet *n)
 	rc = emu_start(n->topo, NULL, &n->emu, &err);
 	if (rc)
 		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
-	limpair_apply(L, n);
+	rc = limpair_apply(n, &err);
+	if (rc) {
+		/* A failed build rolls back, this step included. */
+		lnet_stop(NULL, n);
+		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
+	}
 	n->started = now() - t0;
 }
 

@@ -17,6 +17,7 @@
 struct topo;
 struct emu;
 struct events;
+struct err;
 
 struct impair_spec;
 
@@ -62,7 +63,7 @@ uint32_t llink_check(lua_State *L, int idx, struct lnet **net);
 void lnet_start(lua_State *L, struct lnet *n);
 void lnet_stop(lua_State *L, struct lnet *n);
 
-/* Raises an error unless the network is running. */
+/* Raises an error unless the network is running (lhandle.c). */
 void lnet_need_running(lua_State *L, struct lnet *n);
 
 /* Every network created in this state, in creation order (a table in the
@@ -77,10 +78,10 @@ int lstats_node(lua_State *L);
 /* Link impairments (limpair.c): l:impair{} and l:impairments() added to
  * the link methods table at the top of the stack; the impairment options
  * of net:link() (the table at opts) for link l; applying those kept
- * before the start (raises an error after tearing the network down). */
+ * before the start (0 or -errno with err; the caller rolls back). */
 void limpair_open(lua_State *L);
 void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l);
-void limpair_apply(lua_State *L, struct lnet *n);
+int limpair_apply(struct lnet *n, struct err *err);
 void limpair_free(struct lnet *n);
 /* net:reset(): every link's impairments back to those it was built with,
  * their draws from the start. */
@@ -88,7 +89,6 @@ void limpair_reset(lua_State *L, struct lnet *n);
 /* Sets the impairments of link l, direction from (0, 1; -1: both), to s:
  * at once when the network runs, else kept for its start.  Returns 0 or
  * -errno with err. */
-struct err;
 struct impair_counts;
 /* The settings of link l's direction leaving end side, and, running, what
  * it did: the kernel's when the network runs, else those kept. */

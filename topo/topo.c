@@ -178,15 +178,6 @@ static int where_copy(struct topo_where *dst, const struct topo_where *src)
 }
 
 /* " (demo.lua:3)", or "" when the file is unknown. */
-static const char *where_str(const struct topo_where *w, char *buf,
-			     size_t size)
-{
-	buf[0] = '\0';
-	if (w && w->file)
-		snprintf(buf, size, " (%s:%d)", w->file, w->line);
-	return buf;
-}
-
 /* Addresses a user may put on an interface: no "this network" (0/8),
  * loopback (127/8), multicast or reserved (224/3) address, and not the
  * network or broadcast address of a subnet that has them. */
@@ -224,7 +215,7 @@ static int check_node_opts(const char *name, enum topo_kind kind,
 	const char *kn = topo_kind_name(kind), *why;
 	char w[TOPO_DESCSIZ];
 
-	where_str(&o->where, w, sizeof(w));
+	topo_where(&o->where, w, sizeof(w));
 	if (o->stp && kind != TOPO_SWITCH)
 		return err_set(err, -EINVAL,
 			       "node %s%s: stp is for switches, and %s is a %s",
@@ -309,41 +300,6 @@ err_free:
 	free(n.name);
 err_nomem:
 	return err_set(err, -ENOMEM, "node %s: out of memory", name);
-}
-
-static void link_name(const struct topo *t, uint32_t a, uint32_t b,
-		      const struct topo_where *where, char *buf, size_t size)
-{
-	char w[TOPO_DESCSIZ];
-
-	snprintf(buf, size, "link %s-%s%s", t->nodes[a].name,
-		 t->nodes[b].name, where_str(where, w, sizeof(w)));
-}
-
-char *topo_link_name(const struct topo *t, uint32_t l, char *buf,
-		     size_t size)
-{
-	snprintf(buf, size, "%s-%s", t->nodes[topo_link_node(t, l, 0)].name,
-		 t->nodes[topo_link_node(t, l, 1)].name);
-	return buf;
-}
-
-char *topo_link_describe(const struct topo *t, uint32_t l, char *buf,
-			 size_t size)
-{
-	link_name(t, topo_link_node(t, l, 0), topo_link_node(t, l, 1),
-		  &t->links[l].where, buf, size);
-	return buf;
-}
-
-char *topo_port_describe(const struct topo *t, uint32_t p, char *buf,
-			 size_t size)
-{
-	const struct topo_port *port = &t->ports[p];
-
-	snprintf(buf, size, "node %s %s", t->nodes[port->node].name,
-		 port->ifname);
-	return buf;
 }
 
 /* The port-to-be of one link end, checked against its node. */
@@ -439,7 +395,7 @@ int topo_link_add(struct topo *t, uint32_t a, uint32_t b,
 		return err_set(err, -ENOENT,
 			       "link: node index %u does not exist",
 			       a >= t->nnodes ? a : b);
-	link_name(t, a, b, &opts->where, lname, sizeof(lname));
+	topo_ends_describe(t, a, b, &opts->where, lname, sizeof(lname));
 	if (a == b)
 		return err_set(err, -EINVAL,
 			       "%s: a node cannot be linked to itself", lname);

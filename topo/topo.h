@@ -229,13 +229,20 @@ static inline uint32_t topo_link_node(const struct topo *t, uint32_t l,
 char *topo_link_name(const struct topo *t, uint32_t l, char *buf,
 		     size_t size);
 
-/* Describe things the way a user wrote them, for error sentences:
+/* Describe things the way a user wrote them, for error sentences
+ * (topo/describe.c):
  * "link h1-s1 (demo.lua:7)" and "node h1 eth0".  Return buf. */
 #define TOPO_DESCSIZ 256
 char *topo_link_describe(const struct topo *t, uint32_t l, char *buf,
 			 size_t size);
 char *topo_port_describe(const struct topo *t, uint32_t p, char *buf,
 			 size_t size);
+/* "link a-b (x.lua:12)" for a link still to be made between nodes a and
+ * b; " (x.lua:12)", or "" when where is unknown.  Return buf. */
+char *topo_ends_describe(const struct topo *t, uint32_t a, uint32_t b,
+			 const struct topo_where *where, char *buf,
+			 size_t size);
+char *topo_where(const struct topo_where *w, char *buf, size_t size);
 
 /* The steps of topo_plan() after segments are built, in order; each relies
  * on the previous one.  Exposed so that each step lives in its own file
