@@ -100,7 +100,9 @@ $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ))
 	@mkdir -p $(dir $@)
 	$(TEST_LINK)
 
+# tree-check: the layout and layering docs/architecture.md describes.
 unit: $(UNIT_BIN)
+	@tests/tree-check
 	@tests/cmocka-run unit $(UNIT_BIN)
 
 root-unit: $(ROOT_UNIT_BIN)

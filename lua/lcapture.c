@@ -1,5 +1,5 @@
 /*
- * link:capture{} and node:capture{}: packet captures (core/capture) on the
+ * link:capture{} and node:capture{}: packet captures (core/observe/capture) on the
  * script's libev loop, so packets are written while the script sleeps or
  * waits.  A capture object stops its capture when collected or closed.
  *

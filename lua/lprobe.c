@@ -1,4 +1,4 @@
-/* net:probe(): steady probe streams (core/stream), waited for on the loop,
+/* net:probe(): steady probe streams (core/observe/stream), waited for on the loop,
  * so that faults, flaps and other probes go on while they run. */
 #include <errno.h>
 #include <lauxlib.h>

@@ -1,5 +1,5 @@
 /* lunet capture: packets of a running emulation's interfaces to pcap files
- * or a pipe, from this process (core/capture), like tcpdump -w. */
+ * or a pipe, from this process (core/observe/capture), like tcpdump -w. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

@@ -1,8 +1,10 @@
 /*
- * What the files of the engine share: engine.c (the life of an emulation),
- * par.c (the worker threads of a phase), build.c (the build phases),
- * stp.c (the wait for spanning tree) and linkset.c (links set up or down
- * while it runs).  Private to them; the rest of lunet uses core/engine/engine.h.
+ * What the files of the engine share: engine.c (the life of an
+ * emulation), build.c (the build phases), node.c (one node's namespace,
+ * socket and routes), stp.c (the wait for spanning tree), linkset.c (links
+ * set up or down while it runs) and impair.c (link impairments applied).
+ * Private to them: the rest of lunet uses core/engine/engine.h, and no
+ * file outside core/engine/ includes this one (tests/tree-check).
  */
 #ifndef LUNET_ENGINE_INT_H
 #define LUNET_ENGINE_INT_H

@@ -2,10 +2,12 @@
  * console: the interactive console of a live network ("lunet console").
  *
  * console.c runs command lines (nodes, pingall, link s1 r1 down, lua ...)
- * against one running network of a Lua state and completes them.  Two
+ * against one running network of a Lua state and completes them; the
+ * commands live in console_net.c, console_impair.c, console_capture.c and
+ * console_stats.c, with what they share in console_common.c.  Two
  * front ends drive it: console_tty.c reads lines from the user (libedit on
  * a terminal, plain lines from a pipe), on the libev loop; console_serve.c
- * serves the same commands over the emulation's control socket (core/ctl)
+ * serves the same commands over the emulation's control socket (core/control/ctl)
  * to consoles attached from other processes, and is the body of the daemon
  * that "lunet up" leaves behind.
  *

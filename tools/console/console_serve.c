@@ -1,5 +1,5 @@
-/* The console over the control socket: serving attached consoles, the
- * "lunet up" daemon, and the signal handling both front ends share. */
+/* The console over the control socket: serving attached consoles, and
+ * the body of the "lunet up" daemon. */
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
