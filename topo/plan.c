@@ -24,6 +24,9 @@ static void plan_clear(struct topo *t)
 	t->nsegments = 0;
 	t->nroutes = 0;
 	t->nnexthops = 0;
+	free(t->expect);
+	t->expect = NULL;
+	t->nexpect = 0;
 	t->planned = false;
 	for (i = 0; i < t->nports; i++) {
 		struct topo_port *p = &t->ports[i];
@@ -39,6 +42,14 @@ static void plan_clear(struct topo *t)
 		n->route_count = 0;
 		if (!n->lo_set)
 			n->lo = (struct ip_prefix){ 0 };
+		if (n->routing) {
+			if (!n->routing->asn_set)
+				n->routing->asn = 0;
+			if (!n->routing->router_id_set)
+				n->routing->router_id = 0;
+			n->routing->expect_first = 0;
+			n->routing->expect_count = 0;
+		}
 	}
 }
 
@@ -175,7 +186,13 @@ int topo_plan(struct topo *t, struct err *err)
 	ret = topo_plan_addrs(t, err);
 	if (ret < 0)
 		return ret;
+	ret = topo_plan_routing(t, err);
+	if (ret < 0)
+		return ret;
 	ret = topo_plan_routes(t, err);
+	if (ret < 0)
+		return ret;
+	ret = topo_plan_expect(t, err);
 	if (ret < 0)
 		return ret;
 	t->planned = true;

@@ -2,9 +2,11 @@
  * route: every node's routes, from the planned segments and addresses.
  *
  * Hosts get one default route through a router on their segment.  Routers
- * get a route to every subnet and loopback they are not attached to (with
- * TOPO_ROUTES_EDGE, or TOPO_ROUTES_AUTO on a large topology, not to the
- * links between two routers), with every equal-cost next hop: a
+ * that run a routing daemon (topo/routing.h) get none: they learn theirs.
+ * Other routers get a route to every subnet and loopback they are not
+ * attached to (with TOPO_ROUTES_EDGE, or TOPO_ROUTES_AUTO on a large
+ * topology, not to the links between two routers), with every equal-cost
+ * next hop: a
  * breadth-first search over routers (hosts never forward) from the routers
  * attached to the destination gives each router its distance, and a
  * router's next hops are the neighbours one hop closer.
@@ -385,7 +387,8 @@ static int dest_routes(struct route_ctx *c, uint32_t i)
 	sl = slot_get(c, i, &rc);
 	for (k = 0; k < c->nrouters && !rc; k++) {
 		r = c->routers[k];
-		if (sl->set[r] != NO_SET)
+		/* A router running FRR or BIRD learns its routes itself. */
+		if (sl->set[r] != NO_SET && !c->t->nodes[r].routing)
 			rc = route_push(c, r, &dst->dst, sl->set[r]);
 	}
 	return rc;

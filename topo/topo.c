@@ -65,6 +65,7 @@ void topo_free(struct topo *t)
 		free(t->nodes[i].name);
 		free(t->nodes[i].where.file);
 		free(t->nodes[i].ports);
+		topo_routing_free(t->nodes[i].routing);
 	}
 	for (i = 0; i < t->nlinks; i++)
 		free(t->links[i].where.file);
@@ -73,6 +74,7 @@ void topo_free(struct topo *t)
 	free(t->segments);
 	free(t->routes);
 	free(t->nexthops);
+	free(t->expect);
 	free(t->nodes);
 	free(t->links);
 	free(t->ports);

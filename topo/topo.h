@@ -22,6 +22,7 @@
 
 #include "topo/err.h"
 #include "topo/ip.h"
+#include "topo/routing.h"
 
 #define TOPO_IFNAMSIZ 16          /* IFNAMSIZ, with the terminating NUL */
 #define TOPO_BRIDGE_MAX_PORTS 1023 /* BR_MAX_PORTS - 1 in the kernel */
@@ -75,6 +76,8 @@ struct topo_node {
 	bool lo_set;
 	uint32_t route_first;     /* routes of this node: [first, first+n) */
 	uint32_t route_count;
+	struct topo_routing *routing; /* routers: FRR or BIRD (owned, see
+				       * topo/routing.h); NULL: static */
 	void *user;               /* free for the caller (Lua bindings) */
 };
 
@@ -134,6 +137,8 @@ struct topo {
 	uint32_t nroutes, cap_routes;
 	struct topo_nexthop *nexthops;
 	uint32_t nnexthops, cap_nexthops;
+	struct topo_expect *expect; /* routed routers' FIBs once converged */
+	uint32_t nexpect;
 
 	/* Name lookup (open addressing over node indexes). */
 	uint32_t *hash;

@@ -1,0 +1,277 @@
+/* Unit tests for topo/routing.c and topo/expect.c: routing settings, the
+ * plan's ASNs and router ids, what routers announce, and the FIB each
+ * routed router should hold once converged. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "topo/topo.h"
+
+static int setup(void **state)
+{
+	*state = topo_new("rt");
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	topo_free(*state);
+	return 0;
+}
+
+static uint32_t add(struct topo *t, const char *name, enum topo_kind k)
+{
+	struct err err;
+	int n = topo_node_add(t, name, k, NULL, &err);
+
+	if (n < 0)
+		fail_msg("%s", err.msg);
+	return (uint32_t)n;
+}
+
+static void join(struct topo *t, const char *a, const char *b)
+{
+	struct err err;
+
+	if (topo_link_add(t, topo_node_find(t, a), topo_node_find(t, b), NULL,
+			  &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void route(struct topo *t, const char *name, enum topo_proto p,
+		  uint32_t asn)
+{
+	struct topo_routing_opts o = { .proto = p, .asn = asn };
+	struct err err;
+
+	if (topo_routing_set(t, topo_node_find(t, name), &o, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void plan(struct topo *t)
+{
+	struct err err;
+
+	if (topo_plan(t, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* The expected width for dst on router name, 0 when not expected. */
+static uint32_t width(const struct topo *t, const char *name,
+		      const struct ip_prefix *dst)
+{
+	const struct topo_expect *e;
+	uint32_t n, i;
+
+	e = topo_expect_of(t, topo_node_find(t, name), &n);
+	for (i = 0; i < n; i++)
+		if (e[i].dst.ip == dst->ip && e[i].dst.plen == dst->plen)
+			return e[i].width;
+	return 0;
+}
+
+static const struct ip_prefix *lo(const struct topo *t, const char *name)
+{
+	return &t->nodes[topo_node_find(t, name)].lo;
+}
+
+/* The subnet of the first port of host name. */
+static const struct ip_prefix *subnet(const struct topo *t, const char *name)
+{
+	const struct topo_node *h = &t->nodes[topo_node_find(t, name)];
+
+	return &t->segments[t->ports[h->ports[0]].segment].subnet;
+}
+
+/* 2 spines sharing one ASN, 3 leaves with one each, a host per leaf. */
+static void leafspine(struct topo *t, enum topo_proto p)
+{
+	char l[8], h[8], s[8];
+	int i, j;
+
+	for (i = 1; i <= 2; i++) {
+		snprintf(s, sizeof(s), "spine%d", i);
+		add(t, s, TOPO_ROUTER);
+		route(t, s, p, p == TOPO_PROTO_BGP ? 4200000000u : 0);
+	}
+	for (i = 1; i <= 3; i++) {
+		snprintf(l, sizeof(l), "leaf%d", i);
+		snprintf(h, sizeof(h), "h%d", i);
+		add(t, l, TOPO_ROUTER);
+		route(t, l, p, p == TOPO_PROTO_BGP ? 4200000100u + i : 0);
+		add(t, h, TOPO_HOST);
+		join(t, h, l);
+		for (j = 1; j <= 2; j++) {
+			snprintf(s, sizeof(s), "spine%d", j);
+			join(t, l, s);
+		}
+	}
+	plan(t);
+}
+
+static void test_bgp_leafspine(void **state)
+{
+	struct topo *t = *state;
+	uint32_t n;
+
+	leafspine(t, TOPO_PROTO_BGP);
+	/* A leaf reaches the other leaves and hosts over both spines. */
+	assert_int_equal(width(t, "leaf1", lo(t, "leaf2")), 2);
+	assert_int_equal(width(t, "leaf1", subnet(t, "h3")), 2);
+	assert_int_equal(width(t, "leaf1", lo(t, "spine2")), 1);
+	/* Its own subnet and loopback are connected, not learnt. */
+	assert_int_equal(width(t, "leaf1", subnet(t, "h1")), 0);
+	assert_int_equal(width(t, "leaf1", lo(t, "leaf1")), 0);
+	/* A spine learns every leaf, but never the other spine: the only
+	 * path to it holds the spines' own ASN. */
+	assert_int_equal(width(t, "spine1", lo(t, "leaf3")), 1);
+	assert_int_equal(width(t, "spine1", subnet(t, "h2")), 1);
+	assert_int_equal(width(t, "spine1", lo(t, "spine2")), 0);
+	topo_expect_of(t, topo_node_find(t, "leaf1"), &n);
+	assert_int_equal(n, 2 + 2 + 2); /* leaves, their hosts, spines */
+	topo_expect_of(t, topo_node_find(t, "spine1"), &n);
+	assert_int_equal(n, 3 + 3);
+	/* Routed routers get no static routes; hosts keep theirs. */
+	assert_int_equal(t->nodes[topo_node_find(t, "leaf1")].route_count, 0);
+	assert_int_equal(t->nodes[topo_node_find(t, "h1")].route_count, 1);
+}
+
+static void test_ospf_leafspine(void **state)
+{
+	struct topo *t = *state;
+
+	leafspine(t, TOPO_PROTO_OSPF);
+	/* Shortest paths, whatever the ASNs: spines reach each other. */
+	assert_int_equal(width(t, "spine1", lo(t, "spine2")), 3);
+	assert_int_equal(width(t, "leaf1", lo(t, "leaf2")), 2);
+	assert_int_equal(width(t, "spine2", subnet(t, "h1")), 1);
+}
+
+/* Unique ASNs in a ring of 4: the far router over both sides. */
+static void test_bgp_ring_auto_asn(void **state)
+{
+	struct topo *t = *state;
+	const struct topo_routing *r[4];
+	char name[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		add(t, name, TOPO_ROUTER);
+		route(t, name, TOPO_PROTO_BGP, 0);
+	}
+	join(t, "r0", "r1");
+	join(t, "r1", "r2");
+	join(t, "r2", "r3");
+	join(t, "r3", "r0");
+	plan(t);
+	for (i = 0; i < 4; i++) {
+		r[i] = topo_routing(t, (uint32_t)i);
+		assert_int_equal(r[i]->asn, TOPO_ASN_AUTO_FIRST + (uint32_t)i);
+		assert_int_equal(r[i]->router_id, t->nodes[i].lo.ip);
+	}
+	assert_int_equal(width(t, "r0", lo(t, "r2")), 2);
+	assert_int_equal(width(t, "r0", lo(t, "r1")), 1);
+}
+
+/* A static router in the middle: no session through it. */
+static void test_static_router_no_session(void **state)
+{
+	struct topo *t = *state;
+
+	add(t, "r1", TOPO_ROUTER);
+	add(t, "r2", TOPO_ROUTER);
+	add(t, "r3", TOPO_ROUTER);
+	join(t, "r1", "r2");
+	join(t, "r2", "r3");
+	route(t, "r1", TOPO_PROTO_BGP, 0);
+	route(t, "r3", TOPO_PROTO_BGP, 0);
+	plan(t);
+	assert_int_equal(width(t, "r1", lo(t, "r3")), 0);
+	assert_non_null(topo_routing(t, 0));
+	assert_null(topo_routing(t, 1));
+	/* r2 keeps its static routes to both loopbacks. */
+	assert_true(t->nodes[1].route_count > 0);
+}
+
+static void test_announced(void **state)
+{
+	struct topo *t = *state;
+	struct ip_prefix p[8];
+
+	add(t, "r1", TOPO_ROUTER);
+	add(t, "s1", TOPO_SWITCH);
+	add(t, "h1", TOPO_HOST);
+	add(t, "r2", TOPO_ROUTER);
+	join(t, "h1", "s1");
+	join(t, "s1", "r1");
+	join(t, "r1", "r2");
+	route(t, "r1", TOPO_PROTO_BGP, 0);
+	plan(t);
+	/* Its loopback and the host subnet, not the router link. */
+	assert_int_equal(topo_routing_announced(t, 0, p, 8), 2);
+	assert_int_equal(p[0].ip, t->nodes[0].lo.ip);
+	assert_int_equal(p[0].plen, 32);
+	assert_int_equal(p[1].ip, subnet(t, "h1")->ip);
+}
+
+static void test_errors(void **state)
+{
+	struct topo *t = *state;
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP };
+	struct err err;
+
+	add(t, "h1", TOPO_HOST);
+	add(t, "r1", TOPO_ROUTER);
+	assert_int_equal(topo_routing_set(t, 0, &o, &err), -EINVAL);
+	assert_string_equal(err.msg, "node h1: routing is for routers, and "
+			    "h1 is a host");
+	o.router_id = "10.1.2";
+	assert_int_equal(topo_routing_set(t, 1, &o, &err), -EINVAL);
+	assert_string_equal(err.msg, "router r1: router_id '10.1.2' is not "
+			    "an IPv4 address");
+	o = (struct topo_routing_opts){ .proto = TOPO_PROTO_OSPF, .asn = 7 };
+	assert_int_equal(topo_routing_set(t, 1, &o, &err), -EINVAL);
+	assert_string_equal(err.msg, "router r1: asn is for BGP, and r1 runs "
+			    "ospf");
+	o = (struct topo_routing_opts){ .proto = TOPO_PROTO_BGP,
+					.daemon = TOPO_DAEMON_BIRD,
+					.bfd = true };
+	assert_int_equal(topo_routing_set(t, 1, &o, &err), -EINVAL);
+	assert_null(topo_routing(t, 1));
+}
+
+static void test_names(void **state)
+{
+	enum topo_proto p;
+	enum topo_daemon d;
+
+	assert_int_equal(topo_proto_parse("ospf", &p), 0);
+	assert_int_equal(p, TOPO_PROTO_OSPF);
+	assert_string_equal(topo_proto_name(TOPO_PROTO_BGP), "bgp");
+	assert_int_equal(topo_proto_parse("rip", &p), -EINVAL);
+	assert_int_equal(topo_daemon_parse("bird", &d), 0);
+	assert_int_equal(d, TOPO_DAEMON_BIRD);
+	assert_string_equal(topo_daemon_name(TOPO_DAEMON_FRR), "frr");
+	assert_int_equal(topo_daemon_parse("quagga", &d), -EINVAL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_bgp_leafspine),	     T(test_ospf_leafspine),
+		T(test_bgp_ring_auto_asn),   T(test_static_router_no_session),
+		T(test_announced),	     T(test_errors),
+		T(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

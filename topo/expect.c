@@ -1,0 +1,307 @@
+/*
+ * expect: what the FIB of each router that runs FRR or BIRD holds once its
+ * protocol has converged, so that net:converged{} can tell "done" from
+ * "not yet" by reading FIBs instead of asking daemons.
+ *
+ * Each routed router announces its loopback and its host subnets
+ * (topo_routing_announced()).  For every announced prefix, a search over
+ * the sessions between routed routers follows what the protocol does:
+ *
+ *   - OSPF: shortest paths over the OSPF routers; a router's next hops are
+ *     its neighbours one hop closer.
+ *   - eBGP: a router takes the shortest AS path its neighbours offer and
+ *     offers it on, with its ASN in front; a router refuses a path that
+ *     holds its own ASN (loop prevention), and with "as-path
+ *     multipath-relax" every neighbour offering a path of the best length
+ *     is a next hop.  So in an RFC 7938 fabric, where the spines share one
+ *     ASN, a spine never learns another spine's loopback: the only path to
+ *     it crosses the spines' ASN.  The search keeps the path each router
+ *     offers as a chain of the neighbours it took it from.
+ *
+ * Sessions exist between routed routers that share a segment and run the
+ * same protocol (for BGP, with different ASNs: lunet plans no iBGP).  No
+ * route is redistributed between protocols or from static routers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/topo.h"
+
+#define INF UINT32_MAX
+#define ECMP_MAX 64 /* maximum-paths in the generated configs */
+
+struct entry {
+	uint32_t router;
+	struct topo_expect e;
+};
+
+struct ctx {
+	struct topo *t;
+	/* Sessions, as CSR over nodes: adj[first[n] .. first[n + 1]). */
+	uint32_t *first, *adj;
+	/* The search over one prefix. */
+	uint32_t *dist, *parent, *width, *queue;
+	unsigned char *origin;
+	struct entry *out;
+	size_t nout, cap;
+};
+
+static bool peers(const struct topo *t, uint32_t a, uint32_t b)
+{
+	const struct topo_routing *x = t->nodes[a].routing;
+	const struct topo_routing *y = t->nodes[b].routing;
+
+	if (!x || !y || a == b || x->proto != y->proto)
+		return false;
+	return x->proto != TOPO_PROTO_BGP || x->asn != y->asn;
+}
+
+/* Every session of every routed router, each once per segment shared. */
+static int sessions_build(struct ctx *c)
+{
+	const struct topo *t = c->t;
+	uint32_t s, i, j, a, b, total = 0, pass;
+
+	c->first = calloc(t->nnodes + 1, sizeof(*c->first));
+	if (!c->first)
+		return -ENOMEM;
+	for (pass = 0; pass < 2; pass++) {
+		for (s = 0; s < t->nsegments; s++) {
+			const struct topo_segment *seg = &t->segments[s];
+
+			for (i = 0; i < seg->nports; i++) {
+				a = t->ports[seg->ports[i]].node;
+				for (j = 0; j < seg->nports; j++) {
+					b = t->ports[seg->ports[j]].node;
+					if (!peers(t, a, b))
+						continue;
+					if (pass == 0)
+						c->first[a + 1]++;
+					else
+						c->adj[c->first[a]++] = b;
+				}
+			}
+		}
+		if (pass == 0) {
+			for (i = 0; i < t->nnodes; i++)
+				c->first[i + 1] += c->first[i];
+			total = c->first[t->nnodes];
+			c->adj = malloc((total ? total : 1) * sizeof(*c->adj));
+			if (!c->adj)
+				return -ENOMEM;
+		} else {
+			/* The fill moved each first[] to the next's start. */
+			memmove(c->first + 1, c->first,
+				t->nnodes * sizeof(*c->first));
+			c->first[0] = 0;
+		}
+	}
+	return 0;
+}
+
+/* Whether router m takes the path router r offers: r's ASN and those of
+ * the chain r took its path from must all differ from m's. */
+static bool takes(const struct ctx *c, uint32_t r, uint32_t m)
+{
+	uint32_t asn = c->t->nodes[m].routing->asn, x;
+
+	if (c->t->nodes[m].routing->proto != TOPO_PROTO_BGP)
+		return true;
+	for (x = r; x != INF; x = c->parent[x])
+		if (c->t->nodes[x].routing->asn == asn)
+			return false;
+	return true;
+}
+
+static int push(struct ctx *c, uint32_t router, const struct ip_prefix *p,
+		uint32_t width)
+{
+	struct entry *grown;
+
+	if (c->nout == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		grown = realloc(c->out, c->cap * sizeof(*c->out));
+		if (!grown)
+			return -ENOMEM;
+		c->out = grown;
+	}
+	c->out[c->nout].router = router;
+	c->out[c->nout].e.dst = *p;
+	c->out[c->nout].e.width = width > ECMP_MAX ? ECMP_MAX : width;
+	c->nout++;
+	return 0;
+}
+
+/* The search for prefix p, announced by the routers in origin[]. */
+static int search(struct ctx *c, const struct ip_prefix *p,
+		  const uint32_t *orig, size_t norig)
+{
+	uint32_t head = 0, tail = 0, r, m, k, n = c->t->nnodes;
+	size_t i;
+	int rc;
+
+	for (r = 0; r < n; r++) {
+		c->dist[r] = INF;
+		c->parent[r] = INF;
+		c->width[r] = 0;
+	}
+	for (i = 0; i < norig; i++) {
+		c->dist[orig[i]] = 0;
+		c->queue[tail++] = orig[i];
+	}
+	/* Breadth first: every router at distance d is settled, its path
+	 * chosen, before any at d + 1 takes it. */
+	while (head < tail) {
+		r = c->queue[head++];
+		for (k = c->first[r]; k < c->first[r + 1]; k++) {
+			m = c->adj[k];
+			if (c->dist[m] < c->dist[r] + 1 || !takes(c, r, m))
+				continue;
+			if (c->dist[m] == INF) {
+				c->dist[m] = c->dist[r] + 1;
+				c->parent[m] = r;
+				c->queue[tail++] = m;
+			}
+			c->width[m]++;
+		}
+	}
+	for (r = 0; r < n; r++) {
+		if (c->dist[r] == INF || c->dist[r] == 0)
+			continue;
+		rc = push(c, r, p, c->width[r]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct announce {
+	struct ip_prefix p;
+	uint32_t router;
+};
+
+static int announce_cmp(const void *a, const void *b)
+{
+	const struct announce *x = a, *y = b;
+
+	if (x->p.ip != y->p.ip)
+		return x->p.ip < y->p.ip ? -1 : 1;
+	if (x->p.plen != y->p.plen)
+		return x->p.plen < y->p.plen ? -1 : 1;
+	return x->router < y->router ? -1 : x->router > y->router;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->router != y->router)
+		return x->router < y->router ? -1 : 1;
+	return announce_cmp(&(struct announce){ x->e.dst, 0 },
+			    &(struct announce){ y->e.dst, 0 });
+}
+
+/* Every (prefix, announcing router), sorted by prefix. */
+static struct announce *announces(const struct topo *t, size_t *n)
+{
+	struct ip_prefix buf[64];
+	struct announce *v = NULL, *grown;
+	size_t cap = 0, k, m;
+	uint32_t i;
+
+	*n = 0;
+	for (i = 0; i < t->nnodes; i++) {
+		if (!t->nodes[i].routing)
+			continue;
+		m = topo_routing_announced(t, i, buf, 64);
+		if (m > 64)
+			m = 64; /* a router on more host subnets: no expectation
+				 * for the rest, rather than a wrong one */
+		if (*n + m > cap) {
+			cap = (*n + m) * 2;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				free(v);
+				return NULL;
+			}
+			v = grown;
+		}
+		for (k = 0; k < m; k++)
+			v[(*n)++] = (struct announce){ buf[k], i };
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), announce_cmp);
+	return v ? v : calloc(1, sizeof(*v));
+}
+
+static void ctx_free(struct ctx *c)
+{
+	free(c->first);
+	free(c->adj);
+	free(c->dist);
+	free(c->parent);
+	free(c->width);
+	free(c->queue);
+	free(c->origin);
+	free(c->out);
+}
+
+static int store(struct ctx *c)
+{
+	struct topo *t = c->t;
+	size_t i;
+
+	if (c->nout)
+		qsort(c->out, c->nout, sizeof(*c->out), entry_cmp);
+	t->expect = malloc((c->nout ? c->nout : 1) * sizeof(*t->expect));
+	if (!t->expect)
+		return -ENOMEM;
+	for (i = 0; i < c->nout; i++) {
+		struct topo_routing *r = t->nodes[c->out[i].router].routing;
+
+		if (!r->expect_count)
+			r->expect_first = (uint32_t)i;
+		r->expect_count++;
+		t->expect[i] = c->out[i].e;
+	}
+	t->nexpect = (uint32_t)c->nout;
+	return 0;
+}
+
+int topo_plan_expect(struct topo *t, struct err *err)
+{
+	struct ctx c = { .t = t };
+	struct announce *an = NULL;
+	uint32_t *orig = NULL;
+	size_t nan, i, j, k;
+	int rc = -ENOMEM;
+
+	if (!topo_has_daemons(t))
+		return 0;
+	c.dist = malloc(t->nnodes * sizeof(*c.dist));
+	c.parent = malloc(t->nnodes * sizeof(*c.parent));
+	c.width = malloc(t->nnodes * sizeof(*c.width));
+	c.queue = malloc(t->nnodes * sizeof(*c.queue));
+	orig = malloc(t->nnodes * sizeof(*orig));
+	an = announces(t, &nan);
+	if (!c.dist || !c.parent || !c.width || !c.queue || !orig || !an)
+		goto out;
+	rc = sessions_build(&c);
+	for (i = 0; !rc && i < nan; i = j) {
+		k = 0;
+		for (j = i; j < nan && an[j].p.ip == an[i].p.ip &&
+			    an[j].p.plen == an[i].p.plen; j++)
+			orig[k++] = an[j].router;
+		rc = search(&c, &an[i].p, orig, k);
+	}
+	if (!rc)
+		rc = store(&c);
+out:
+	free(an);
+	free(orig);
+	ctx_free(&c);
+	if (rc)
+		return err_set(err, rc, "planning %s: out of memory", t->name);
+	return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * routing: which routers run FRR or BIRD, with what; and the plan's part:
+ * ASNs and router ids for the routers that were given none.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo/topo.h"
+
+static const char *const proto_names[] = { "static", "bgp", "ospf" };
+static const char *const daemon_names[] = { "frr", "bird" };
+
+const char *topo_proto_name(enum topo_proto p)
+{
+	return (unsigned)p < 3 ? proto_names[p] : "?";
+}
+
+int topo_proto_parse(const char *s, enum topo_proto *p)
+{
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(s, proto_names[i])) {
+			*p = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *topo_daemon_name(enum topo_daemon d)
+{
+	return (unsigned)d < 2 ? daemon_names[d] : "?";
+}
+
+int topo_daemon_parse(const char *s, enum topo_daemon *d)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (!strcmp(s, daemon_names[i])) {
+			*d = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void topo_routing_free(struct topo_routing *r)
+{
+	if (!r)
+		return;
+	free(r->config);
+	free(r->extra);
+	free(r);
+}
+
+static int check_opts(const struct topo *t, uint32_t n,
+		      const struct topo_routing_opts *o, struct ip_prefix *id,
+		      struct err *err)
+{
+	const char *name = t->nodes[n].name;
+
+	if (t->nodes[n].kind != TOPO_ROUTER)
+		return err_set(err, -EINVAL, "node %s: routing is for routers, "
+			       "and %s is a %s", name, name,
+			       topo_kind_name(t->nodes[n].kind));
+	if ((unsigned)o->proto > TOPO_PROTO_OSPF ||
+	    (unsigned)o->daemon > TOPO_DAEMON_BIRD)
+		return err_set(err, -EINVAL, "router %s: unknown routing", name);
+	if (o->asn && o->proto != TOPO_PROTO_BGP)
+		return err_set(err, -EINVAL, "router %s: asn is for BGP, and "
+			       "%s runs %s", name, name,
+			       topo_proto_name(o->proto));
+	if (o->asn == 23456)
+		return err_set(err, -EINVAL, "router %s: asn 23456 is AS_TRANS "
+			       "(RFC 6793), not an ASN to use", name);
+	if (o->router_id && (ip_parse(o->router_id, 32, id) < 0 ||
+			     id->plen != 32 || !id->ip))
+		return err_set(err, -EINVAL, "router %s: router_id '%s' is not "
+			       "an IPv4 address", name, o->router_id);
+	if (o->bfd && o->daemon != TOPO_DAEMON_FRR)
+		return err_set(err, -EINVAL, "router %s: bfd needs daemon "
+			       "'frr' (BIRD's BFD is not planned by lunet)",
+			       name);
+	return 0;
+}
+
+int topo_routing_set(struct topo *t, uint32_t n,
+		     const struct topo_routing_opts *o, struct err *err)
+{
+	struct ip_prefix id = { 0 };
+	struct topo_routing *r;
+	int rc;
+
+	rc = check_opts(t, n, o, &id, err);
+	if (rc)
+		return rc;
+	topo_routing_free(t->nodes[n].routing);
+	t->nodes[n].routing = NULL;
+	t->planned = false;
+	if (o->proto == TOPO_PROTO_STATIC)
+		return 0;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return err_set(err, -ENOMEM, "out of memory");
+	r->proto = o->proto;
+	r->daemon = o->daemon;
+	r->asn = o->asn;
+	r->asn_set = o->asn != 0;
+	r->router_id = id.ip;
+	r->router_id_set = id.ip != 0;
+	r->bfd = o->bfd;
+	r->config = o->config ? strdup(o->config) : NULL;
+	r->extra = o->extra ? strdup(o->extra) : NULL;
+	if ((o->config && !r->config) || (o->extra && !r->extra)) {
+		topo_routing_free(r);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	t->nodes[n].routing = r;
+	return 0;
+}
+
+const struct topo_routing *topo_routing(const struct topo *t, uint32_t n)
+{
+	return t->nodes[n].routing;
+}
+
+bool topo_has_daemons(const struct topo *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].routing)
+			return true;
+	return false;
+}
+
+int topo_plan_routing(struct topo *t, struct err *err)
+{
+	uint32_t i, next = TOPO_ASN_AUTO_FIRST;
+	struct topo_routing *r;
+
+	for (i = 0; i < t->nnodes; i++) {
+		r = t->nodes[i].routing;
+		if (!r)
+			continue;
+		if (!r->router_id_set)
+			r->router_id = t->nodes[i].lo.ip;
+		if (!r->router_id)
+			return err_set(err, -EINVAL, "router %s: no loopback "
+				       "to take a router id from; give "
+				       "router_id", t->nodes[i].name);
+		if (r->proto != TOPO_PROTO_BGP || r->asn_set)
+			continue;
+		/* One ASN each, the RFC 7938 way for routers a generator did
+		 * not place in a tier. */
+		if (next > TOPO_ASN_PRIVATE_LAST)
+			return err_set(err, -ERANGE, "router %s: out of private "
+				       "ASNs", t->nodes[i].name);
+		r->asn = next++;
+	}
+	return 0;
+}
+
+static bool segment_has_host(const struct topo *t, uint32_t s)
+{
+	const struct topo_segment *seg = &t->segments[s];
+	uint32_t i;
+
+	for (i = 0; i < seg->nports; i++)
+		if (t->nodes[t->ports[seg->ports[i]].node].kind == TOPO_HOST)
+			return true;
+	return false;
+}
+
+size_t topo_routing_announced(const struct topo *t, uint32_t n,
+			      struct ip_prefix *out, size_t max)
+{
+	const struct topo_node *node = &t->nodes[n];
+	size_t k = 0;
+	uint32_t i, j, s;
+
+	if (node->lo.ip) {
+		if (k < max)
+			out[k] = node->lo;
+		k++;
+	}
+	for (i = 0; i < node->nports; i++) {
+		s = t->ports[node->ports[i]].segment;
+		if (s == TOPO_NONE || !segment_has_host(t, s))
+			continue;
+		/* Two ports on one segment announce it once. */
+		for (j = 0; j < i; j++)
+			if (t->ports[node->ports[j]].segment == s)
+				break;
+		if (j < i)
+			continue;
+		if (k < max)
+			out[k] = t->segments[s].subnet;
+		k++;
+	}
+	return k;
+}
+
+const struct topo_expect *topo_expect_of(const struct topo *t, uint32_t n,
+					 uint32_t *n_out)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+
+	*n_out = r ? r->expect_count : 0;
+	return r && r->expect_count ? t->expect + r->expect_first : NULL;
+}

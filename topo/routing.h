@@ -1,0 +1,111 @@
+/*
+ * routing: routers that run real routing software (FRR or BIRD) instead
+ * of the static routes lunet plans.
+ *
+ * The model says which protocol and daemon a router runs and with which
+ * settings (ASN, router id, the user's own config); the plan fills what is
+ * left (an ASN for every BGP router without one, router ids from the
+ * loopbacks) and says what each router's FIB should hold once the
+ * protocols have converged (topo/expect.c), so that a wait for
+ * convergence can compare the kernel's FIB with it.  Pure: no system
+ * calls.  The daemons themselves are core/routing/'s.
+ */
+#ifndef LUNET_TOPO_ROUTING_H
+#define LUNET_TOPO_ROUTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo/err.h"
+#include "topo/ip.h"
+
+struct topo;
+
+enum topo_proto {
+	TOPO_PROTO_STATIC, /* lunet's own routes (no daemon) */
+	TOPO_PROTO_BGP,    /* eBGP on every link to another BGP router */
+	TOPO_PROTO_OSPF,   /* OSPFv2, area 0, point-to-point router links */
+};
+
+enum topo_daemon {
+	TOPO_DAEMON_FRR,
+	TOPO_DAEMON_BIRD,
+};
+
+/* The private 4-byte ASNs of RFC 6996, which RFC 7938 fabrics use. */
+#define TOPO_ASN_PRIVATE_FIRST 4200000000u
+#define TOPO_ASN_PRIVATE_LAST 4294967294u
+/* Where the plan numbers BGP routers that were given no ASN: one each. */
+#define TOPO_ASN_AUTO_FIRST 4210000000u
+
+/* A router's routing, as the user (or a generator) asked for it. */
+struct topo_routing_opts {
+	enum topo_proto proto;
+	enum topo_daemon daemon;
+	uint32_t asn;        /* BGP; 0: planned */
+	const char *router_id; /* "10.255.0.1"; NULL: the loopback */
+	const char *config;  /* a config file of the user's, used whole */
+	const char *extra;   /* lines added to the generated config */
+	bool bfd;            /* BFD on every session (FRR: bfdd) */
+};
+
+/* What a router runs, kept by the topo (copied strings, owned). */
+struct topo_routing {
+	enum topo_proto proto;
+	enum topo_daemon daemon;
+	uint32_t asn;
+	bool asn_set;        /* given, not planned */
+	uint32_t router_id;  /* host byte order; 0 until planned */
+	bool router_id_set;
+	char *config;
+	char *extra;
+	bool bfd;
+	/* Filled by topo_plan(): what the FIB holds once converged,
+	 * [expect_first, + expect_count) in topo->expect. */
+	uint32_t expect_first, expect_count;
+};
+
+/* One prefix a routed router's FIB should hold, and with how many next
+ * hops (the paths that tie). */
+struct topo_expect {
+	struct ip_prefix dst;
+	uint32_t width;
+};
+
+const char *topo_proto_name(enum topo_proto p);
+int topo_proto_parse(const char *s, enum topo_proto *p);
+const char *topo_daemon_name(enum topo_daemon d);
+int topo_daemon_parse(const char *s, enum topo_daemon *d);
+
+/* Makes router n run o (a proto of TOPO_PROTO_STATIC takes routing away).
+ * Returns 0, or -EINVAL for a node that is not a router or a bad setting,
+ * with err naming the node. */
+int topo_routing_set(struct topo *t, uint32_t n,
+		     const struct topo_routing_opts *o, struct err *err);
+
+void topo_routing_free(struct topo_routing *r);
+
+/* The routing of node n, or NULL when it has none (static routes). */
+const struct topo_routing *topo_routing(const struct topo *t, uint32_t n);
+
+/* Whether some router of t runs a daemon. */
+bool topo_has_daemons(const struct topo *t);
+
+/* Steps of topo_plan(): ASNs and router ids for routers that lack them,
+ * after the addresses (ids come from loopbacks); then the expected FIBs,
+ * after the routes (topo/expect.c). */
+int topo_plan_routing(struct topo *t, struct err *err);
+int topo_plan_expect(struct topo *t, struct err *err);
+
+/* The prefixes router n announces: its loopback and the subnets of its
+ * segments that have a host on them.  Writes up to max into out and
+ * returns how many there are. */
+size_t topo_routing_announced(const struct topo *t, uint32_t n,
+			      struct ip_prefix *out, size_t max);
+
+/* The expected FIB of router n (count in *n_out). */
+const struct topo_expect *topo_expect_of(const struct topo *t, uint32_t n,
+					 uint32_t *n_out);
+
+#endif
