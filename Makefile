@@ -1,14 +1,16 @@
 # lunet: a network emulator.  See README.md.
 #
-#   make            build ./lunet
+#   make            build ./lunet and its man page, build/lunet.1
 #   make run        install missing packages, build, run the default demo
 #   make check      unit tests and root integration tests, under ASan/UBSan
 #   make deps       install the Debian packages lunet needs (idempotent)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make man        only the man page, from docs/cli.md
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+VERSION := $(shell sed -n 's/.*"lunet \([0-9][0-9.]*\)\\n".*/\1/p' tools/main.c)
 CC ?= cc
 BUILD ?= build
 
@@ -60,7 +62,7 @@ test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 .PHONY: all run check unit integration deps install bench clean format
-all: lunet
+all: lunet man
 
 lunet: $(BUILD)/lunet
 	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
@@ -102,6 +104,15 @@ deps:
 bench: lunet
 	tools/bench
 	tools/bench-links
+
+# The man page is docs/cli.md, converted; see tools/clidoc.
+.PHONY: man
+man: $(BUILD)/lunet.1
+
+$(BUILD)/lunet.1: docs/cli.md tools/clidoc
+	@mkdir -p $(dir $@)
+	tools/clidoc man --source "lunet $(VERSION)" docs/cli.md >$@.tmp
+	mv -f $@.tmp $@
 
 install: lunet
 	install -D -m 755 lunet $(DESTDIR)$(BINDIR)/lunet
