@@ -4,12 +4,15 @@
 #   make run        install missing packages, build, run the default demo
 #   make check      unit tests and root integration tests, under ASan/UBSan
 #   make deps       install the Debian packages lunet needs (idempotent)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completion
+#   make uninstall  the same PREFIX and DESTDIR: removes those three files
 #   make man        only the man page, from docs/cli.md
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION := $(shell sed -n 's/.*"lunet \([0-9][0-9.]*\)\\n".*/\1/p' tools/main.c)
 CC ?= cc
 BUILD ?= build
@@ -114,8 +117,16 @@ $(BUILD)/lunet.1: docs/cli.md tools/clidoc
 	tools/clidoc man --source "lunet $(VERSION)" docs/cli.md >$@.tmp
 	mv -f $@.tmp $@
 
-install: lunet
-	install -D -m 755 lunet $(DESTDIR)$(BINDIR)/lunet
+install: $(BUILD)/lunet $(BUILD)/lunet.1
+	install -D -m 755 $(BUILD)/lunet $(DESTDIR)$(BINDIR)/lunet
+	install -D -m 644 $(BUILD)/lunet.1 $(DESTDIR)$(MANDIR)/man1/lunet.1
+	install -D -m 644 tools/completion/lunet.bash $(DESTDIR)$(COMPDIR)/lunet
+
+# Only the files: the directories may hold other programs' too.
+.PHONY: uninstall
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lunet $(DESTDIR)$(MANDIR)/man1/lunet.1 \
+		$(DESTDIR)$(COMPDIR)/lunet
 
 format:
 	clang-format -i $(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC) \
