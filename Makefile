@@ -1,17 +1,22 @@
 # lunet: a network emulator.  See README.md.
 #
-#   make            build ./lunet
+#   make            build ./lunet and its man page, build/lunet.1
 #   make run        install missing packages, build, run the default demo
 #   make check      every test, under ASan/UBSan: unit tests, then as root the
 #                   root unit tests and integration tests (fails when not root)
 #   make unit       the unit tests that need no root
 #   make root-unit  the unit tests that need root (run it as root)
 #   make deps       install the Debian packages lunet needs (idempotent)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completion
+#   make uninstall  the same PREFIX and DESTDIR: removes those three files
+#   make man        only the man page, from docs/cli.md
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION := $(shell sed -n 's/.*"lunet \([0-9][0-9.]*\)\\n".*/\1/p' tools/main.c)
 CC ?= cc
 BUILD ?= build
 
@@ -74,7 +79,7 @@ ROOT_UNIT_BIN := $(addprefix $(BUILD)/tests/root/,$(ROOT_UNIT))
 INTEGRATION := $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
 
 .PHONY: all run check unit root-unit integration deps install bench clean format
-all: lunet
+all: lunet man
 
 lunet: $(BUILD)/lunet
 	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
@@ -136,8 +141,25 @@ bench: lunet
 	tools/bench
 	tools/bench-links
 
-install: lunet
-	install -D -m 755 lunet $(DESTDIR)$(BINDIR)/lunet
+# The man page is docs/cli.md, converted; see tools/clidoc.
+.PHONY: man
+man: $(BUILD)/lunet.1
+
+$(BUILD)/lunet.1: docs/cli.md tools/clidoc
+	@mkdir -p $(dir $@)
+	tools/clidoc man --source "lunet $(VERSION)" docs/cli.md >$@.tmp
+	mv -f $@.tmp $@
+
+install: $(BUILD)/lunet $(BUILD)/lunet.1
+	install -D -m 755 $(BUILD)/lunet $(DESTDIR)$(BINDIR)/lunet
+	install -D -m 644 $(BUILD)/lunet.1 $(DESTDIR)$(MANDIR)/man1/lunet.1
+	install -D -m 644 tools/completion/lunet.bash $(DESTDIR)$(COMPDIR)/lunet
+
+# Only the files: the directories may hold other programs' too.
+.PHONY: uninstall
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lunet $(DESTDIR)$(MANDIR)/man1/lunet.1 \
+		$(DESTDIR)$(COMPDIR)/lunet
 
 format:
 	clang-format -i $(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC) \

@@ -54,7 +54,8 @@ static const struct cli_cmd cmds[] = {
 	  "  --timeout SECS    a case's default time limit (300)\n"
 	  "  -n, --name NAME   name the first network of each file NAME" },
 	{ "down", cmd_down, "NAME...",
-	  "Tear down running emulations, from their recorded state alone." },
+	  "Tear down running emulations, from their recorded state alone.\n"
+	  "  -q, --quiet  print only errors" },
 	{ "exec", cmd_exec, "NAME NODE COMMAND [ARG...]",
 	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
 	  "and exit status of the command." },
@@ -83,31 +84,35 @@ static const struct cli_cmd cmds[] = {
 	  "NODE:IF, NODE (every interface: one file per interface,\n"
 	  "FILE-IF.pcap, or DIR/NODE-IF.pcap when FILE is a directory) or\n"
 	  "A-B / A,B (the link: what each end sends, so every packet once).\n"
-	  "  -w FILE      write to FILE; '-': a pcap stream on stdout\n"
-	  "  -f FILTER    a BPF filter (or the words after the targets)\n"
-	  "  -c N         stop after N packets\n"
-	  "  -C SIZE      files of SIZE (millions of bytes, or 100k, 2m):\n"
-	  "               FILE0, FILE1...\n"
-	  "  -W N         with -C, a ring of N files, FILE0 reused\n"
-	  "  -s LEN       keep LEN bytes of each packet (262144)\n"
-	  "  -q           no messages, only errors" },
+	  "  -w, --write FILE      write to FILE; '-': a pcap stream on stdout\n"
+	  "  -f, --filter FILTER   a BPF filter (or the words after the\n"
+	  "                        targets)\n"
+	  "  -c, --count N         stop after N packets\n"
+	  "  -C SIZE               files of SIZE (millions of bytes, or 100k,\n"
+	  "                        2m): FILE0, FILE1...\n"
+	  "  -W N                  with -C, a ring of N files, FILE0 reused\n"
+	  "  -s, --snaplen LEN     keep LEN bytes of each packet (262144)\n"
+	  "  -q, --quiet           no messages, only errors" },
 	{ "stats", cmd_stats,
-	  "NAME [--top] [--json] [--interval S [--count N]] [--sort F] [-n N]",
+	  "NAME [--top] [--json] [--interval S [--count N]] [--sort FIELD] "
+	  "[-n N]",
 	  "Packet, byte, drop and error counters of every link of emulation\n"
 	  "NAME, read from the kernel: a table (A>B is what end A sent).\n"
-	  "  --json          one JSON document, both ends of every link\n"
-	  "  --interval S    a CSV time series: every S seconds, per link,\n"
-	  "                  what it carried since the last row and rates\n"
-	  "  --count N       stop after N rows of links (N intervals)\n"
-	  "  --top           refresh like top, busiest links first (every\n"
-	  "                  second, or --interval)\n"
-	  "  --sort FIELD    link, packets, bytes, drops or errors\n"
-	  "  -n N            show N links" },
+	  "  -j, --json          one JSON document, both ends of every link\n"
+	  "  -i, --interval S    a CSV time series: every S seconds, per link,\n"
+	  "                      what it carried since the last row and rates\n"
+	  "  -c, --count N       stop after N rows of links (N intervals)\n"
+	  "  -t, --top           refresh like top, busiest links first (every\n"
+	  "                      second, or --interval)\n"
+	  "  -s, --sort FIELD    link, packets, bytes, drops or errors\n"
+	  "  -n N                show N links" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"
-	  "emulations whose owner is gone; --all also removes those left\n"
-	  "up by 'lunet up' and those still owned by a running lunet." },
+	  "emulations whose owner is gone.\n"
+	  "  -a, --all    every emulation, also those left up by 'lunet up'\n"
+	  "               and those still owned by a running lunet\n"
+	  "  -q, --quiet  print only errors" },
 	{ "doctor", cmd_doctor, "",
 	  "Probe the kernel for the features lunet uses and say which are\n"
 	  "missing, and which way each link impairment goes on it.  Exit\n"
