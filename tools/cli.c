@@ -111,7 +111,7 @@ static void show_progress(void *arg, enum emu_phase phase, size_t done,
 			  size_t total)
 {
 	static const char *const names[] = { "namespaces", "links", "nodes",
-					     "teardown" };
+					     "teardown", "daemons" };
 	struct progress *p = arg;
 	double t = cli_now(), secs;
 

@@ -83,6 +83,11 @@ static void write_topo(FILE *f, const struct topo *t)
 			fprintf(f, " lo=%s", ip_format(&n->lo, true, ip));
 		if (n->stp)
 			fprintf(f, " stp");
+		if (n->routing)
+			fprintf(f, " routing=%s daemon=%s asn=%u",
+				topo_proto_name(n->routing->proto),
+				topo_daemon_name(n->routing->daemon),
+				n->routing->asn);
 		fputc('\n', f);
 	}
 	for (i = 0; i < t->nlinks; i++) {
@@ -97,15 +102,22 @@ int state_write(const struct topo *t, const struct state_info *info)
 {
 	char path[256], tmp[272];
 	FILE *f;
-	int err;
+	int err, fd;
 
 	err = state_path(path, sizeof(path), t->name, "state");
 	if (err)
 		return err;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
+	/* 0600: the record's directories may be traversable (FRR's user
+	 * reaches its routers' directories through them). */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
 	fprintf(f, STATE_MAGIC "\nname %s\nstatus %s\nowner %d %llu\n"
 		   "created %lld\ncounts %u %u\n",
 		t->name, state_status_name(info->status), (int)info->owner,
@@ -160,6 +172,7 @@ static int parse_header(const char *line, struct state_info *info)
 static int parse_node(struct topo *t, char *line, struct err *err)
 {
 	char name[128], kind[16], opt[64];
+	struct topo_routing_opts ro = { 0 };
 	struct topo_node_opts o = { 0 };
 	enum topo_kind k;
 	int off = 0, n;
@@ -173,9 +186,17 @@ static int parse_node(struct topo *t, char *line, struct err *err)
 			o.lo = strdup(opt + 3);
 		else if (!strcmp(opt, "stp"))
 			o.stp = true;
+		else if (!strncmp(opt, "routing=", 8))
+			topo_proto_parse(opt + 8, &ro.proto);
+		else if (!strncmp(opt, "daemon=", 7))
+			topo_daemon_parse(opt + 7, &ro.daemon);
+		else if (!strncmp(opt, "asn=", 4))
+			ro.asn = (uint32_t)strtoul(opt + 4, NULL, 10);
 	}
 	n = topo_node_add(t, name, k, &o, err);
 	free((char *)o.lo);
+	if (n >= 0 && ro.proto != TOPO_PROTO_STATIC)
+		return topo_routing_set(t, (uint32_t)n, &ro, err);
 	return n < 0 ? n : 0;
 }
 
@@ -277,26 +298,46 @@ int state_read_info(const char *name, struct state_info *info)
 	return read_file(name, NULL, info, NULL);
 }
 
+/* Removes everything under the directory open at fd, which it closes:
+ * files, and directories depth levels down (a router's own directory).
+ * Symbolic links are removed, never followed. */
+static void remove_under(int fd, int depth)
+{
+	struct dirent *de;
+	int sub;
+	DIR *d;
+
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!unlinkat(fd, de->d_name, 0) || errno != EISDIR || !depth)
+			continue;
+		sub = openat(fd, de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			remove_under(sub, depth - 1);
+		unlinkat(fd, de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
 int state_remove(const char *name)
 {
-	char path[256], file[560];
-	struct dirent *de;
-	DIR *d;
-	int err;
+	char path[256];
+	int err, fd;
 
 	err = state_path(path, sizeof(path), name, NULL);
 	if (err)
 		return err;
-	d = opendir(path);
-	if (!d)
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-		unlink(file);
-	}
-	closedir(d);
+	remove_under(fd, 2);
 	return rmdir(path) < 0 ? -errno : 0;
 }
 

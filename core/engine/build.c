@@ -23,6 +23,7 @@
 #include "core/sys/netns.h"
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
+#include "core/routing/routing.h"
 #include "topo/topo.h"
 
 static int make_namespace(void *ctx, uint32_t i, unsigned w,
@@ -357,6 +358,40 @@ static int configure_nodes(struct emu *e, struct err *err)
 	return rc;
 }
 
+static int start_daemons(void *ctx, uint32_t i, unsigned w,
+			 struct err *err)
+{
+	struct emu *e = ctx;
+
+	return routing_node_start(e->topo, e->routed[i], err);
+}
+
+/* The last phase: the routing daemons, once every link is up, in parallel
+ * (FRR takes about a tenth of a second of CPU per daemon to start). */
+static int start_routing(struct emu *e, struct err *err)
+{
+	struct par p = { .fn = start_daemons, .ctx = e,
+			 EMU_PAR_PROGRESS(e, EMU_PHASE_DAEMONS), .err = err };
+	uint32_t i;
+
+	for (i = 0; i < e->topo->nnodes; i++)
+		if (e->topo->nodes[i].routing)
+			p.n++;
+	if (!p.n)
+		return 0;
+	free(e->routed);
+	e->routed = malloc(p.n * sizeof(*e->routed));
+	if (!e->routed)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (i = 0, p.n = 0; i < e->topo->nnodes; i++)
+		if (e->topo->nodes[i].routing)
+			e->routed[p.n++] = i;
+	e->nrouted = p.n;
+	/* Each start waits on its daemons' sockets: more workers than CPUs
+	 * keep the CPUs busy. */
+	return par_run(&p, p.n < 8 ? p.n : 8);
+}
+
 int emu_build(struct emu *e, struct err *err)
 {
 	int rc;
@@ -371,5 +406,7 @@ int emu_build(struct emu *e, struct err *err)
 	/* Best effort: without it, a port may drop its first packets. */
 	if (!rc)
 		emu_settle(e);
+	if (!rc)
+		rc = start_routing(e, err);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "core/sys/netns.h"
 #include "core/sys/proc.h"
 #include "core/control/state.h"
+#include "core/routing/routing.h"
 #include "topo/topo.h"
 
 struct topo *emu_topo(const struct emu *e)
@@ -110,6 +111,7 @@ static void emu_free(struct emu *e)
 		close(e->home);
 	free(e->made);
 	free(e->down);
+	free(e->routed);
 	free(e);
 }
 
@@ -139,7 +141,7 @@ static int check_features(const struct topo *t, struct err *err)
 			       "this kernel lacks bridge support (%s), which "
 			       "switch %s needs",
 			       feature_config(FEAT_BRIDGE), t->nodes[sw].name);
-	return 0;
+	return routing_check_installed(t, err);
 }
 
 static int claim(struct topo *t, struct err *err)

@@ -30,6 +30,7 @@ enum emu_phase {
 	EMU_PHASE_LINKS,
 	EMU_PHASE_NODES,
 	EMU_PHASE_TEARDOWN,
+	EMU_PHASE_DAEMONS, /* routing daemons started, after the nodes */
 };
 
 struct emu_opts {

@@ -38,6 +38,8 @@ struct emu {
 	struct emu_opts opts;
 	struct state_info info;
 	struct emu_impair *imp; /* link impairments; NULL until the first */
+	uint32_t *routed;       /* the routers that run daemons, nrouted */
+	uint32_t nrouted;
 };
 
 static inline int emu_push(struct nl_batch *b, struct nlmsghdr *nlh,

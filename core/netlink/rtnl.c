@@ -390,6 +390,74 @@ struct nlmsghdr *rtnl_link_dump(void *buf, size_t len)
 	return nlh;
 }
 
+struct nlmsghdr *rtnl_route_dump(void *buf, size_t len)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = msg_start(buf, len, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP,
+			sizeof(*rtm));
+	if (nlh) {
+		rtm = mnl_nlmsg_get_payload(nlh);
+		rtm->rtm_family = AF_INET;
+	}
+	return nlh;
+}
+
+static int route_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	unsigned type = mnl_attr_get_type(a);
+
+	if (type <= RTA_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	const struct rtnexthop *nh;
+	const struct rtmsg *rtm;
+	int left;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*rtm))
+		return -EPROTO;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb) != MNL_CB_OK)
+		return -EPROTO;
+	memset(out, 0, sizeof(*out));
+	out->plen = rtm->rtm_dst_len;
+	out->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
+				     rtm->rtm_table;
+	out->protocol = rtm->rtm_protocol;
+	out->type = rtm->rtm_type;
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) == 4)
+		out->dst = ntohl(*(const uint32_t *)mnl_attr_get_payload(
+			tb[RTA_DST]));
+	if (tb[RTA_MULTIPATH]) {
+		nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		left = (int)mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+		while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
+		       nh->rtnh_len <= left) {
+			out->nexthops++;
+			left -= RTNH_ALIGN(nh->rtnh_len);
+			nh = RTNH_NEXT(nh);
+		}
+	} else if (tb[RTA_GATEWAY] || tb[RTA_OIF]) {
+		out->nexthops = 1;
+	}
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
+		out->gw = ntohl(*(const uint32_t *)mnl_attr_get_payload(
+			tb[RTA_GATEWAY]));
+	if (tb[RTA_OIF])
+		out->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	return 0;
+}
+
 /* RTM_NEWLINK setting ifindex up or down and its IPv6 address generation
  * to "none".  lunet plans IPv4 only, and IPv6 on every port costs a large
  * build dearly: each port brought up gets a link-local address, duplicate

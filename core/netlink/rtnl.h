@@ -94,4 +94,24 @@ struct nlmsghdr *rtnl_link_del(void *buf, size_t len, int ifindex);
  * requests it has no NLM_F_ACK: a dump ends with NLMSG_DONE. */
 struct nlmsghdr *rtnl_link_dump(void *buf, size_t len);
 
+/* RTM_GETROUTE dump of the IPv4 routes of every table. */
+struct nlmsghdr *rtnl_route_dump(void *buf, size_t len);
+
+/* One IPv4 route of a dump, as the convergence check and "routes" read
+ * it. */
+struct rtnl_route {
+	uint32_t dst;      /* host byte order */
+	uint8_t plen;
+	uint32_t table;    /* RT_TABLE_MAIN (254), RT_TABLE_LOCAL, ... */
+	uint8_t protocol;  /* RTPROT_KERNEL, RTPROT_STATIC, RTPROT_BGP, ... */
+	uint8_t type;      /* RTN_UNICAST, RTN_LOCAL, ... */
+	uint32_t nexthops; /* 1 for a single path, the RTA_MULTIPATH count */
+	uint32_t gw;       /* a single path's gateway, host byte order; 0 */
+	int oif;           /* a single path's interface; 0 */
+};
+
+/* Reads a route of a dump.  Returns 0, -EAFNOSUPPORT for another family,
+ * or -EPROTO for a message that is not a route. */
+int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out);
+
 #endif

@@ -1,0 +1,484 @@
+/*
+ * daemon: starting, finding and killing the routing daemons of a router.
+ *
+ * FRR: zebra and the protocol's daemon (bgpd, ospfd; staticd and bfdd
+ * when asked for) start empty, each with its pid file, vty socket and log
+ * in the router's directory and its zserv socket there too; once every vty
+ * socket answers, "vtysh -f frr.conf" loads the config, so a line a daemon
+ * refuses comes back with the daemon's own words.  FRR drops to the user
+ * frr, which must reach that directory: the record's directories are
+ * made traversable (0711), never listable, and the router's own is frr's.
+ * BIRD: bird parses its config before it forks, so a refused config is
+ * its exit status and message; it stays root.
+ *
+ * Daemons are found again by their pid files, and believed only when the
+ * pid's network namespace is the router's, so a stale pid file never
+ * makes lunet signal a stranger.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/control/state.h"
+#include "core/routing/routing.h"
+#include "core/routing/routing_conf.h"
+#include "core/sys/intr.h"
+#include "core/sys/netns.h"
+#include "core/sys/proc.h"
+#include "topo/topo.h"
+
+#define FRR_LIBEXEC "/usr/lib/frr"
+#define VTYSH "/usr/bin/vtysh"
+#define BIRD "/usr/sbin/bird"
+#define BIRDC "/usr/sbin/birdc"
+#define READY_TIMEOUT 30.0 /* seconds for a daemon's socket to appear */
+#define DAEMONS_MAX 5
+/* A file in a router's directory: the directory and a short name. */
+#define SUBPATHSIZ (ROUTING_PATHSIZ + 32)
+
+/* Which daemons router n runs, by name; returns how many. */
+static int daemons(const struct topo *t, uint32_t n, const char **out)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	int k = 0;
+
+	if (r->daemon == TOPO_DAEMON_BIRD) {
+		out[k++] = "bird";
+		return k;
+	}
+	out[k++] = "zebra";
+	out[k++] = r->proto == TOPO_PROTO_BGP ? "bgpd" : "ospfd";
+	/* A config of the user's may hold static routes; lunet's own never
+	 * does. */
+	if (r->config || r->extra)
+		out[k++] = "staticd";
+	if (r->bfd)
+		out[k++] = "bfdd";
+	return k;
+}
+
+int routing_dir(const struct topo *t, uint32_t n, char *buf, size_t len)
+{
+	int k = snprintf(buf, len, "%s/%s/routers/%s", state_dir(), t->name,
+			 t->nodes[n].name);
+
+	return k < 0 || (size_t)k >= len ? -ENAMETOOLONG : 0;
+}
+
+int routing_check_installed(const struct topo *t, struct err *err)
+{
+	bool frr = false, bird = false;
+	uint32_t i;
+
+	for (i = 0; i < t->nnodes; i++) {
+		const struct topo_routing *r = t->nodes[i].routing;
+
+		if (r && r->daemon == TOPO_DAEMON_FRR)
+			frr = true;
+		else if (r)
+			bird = true;
+	}
+	if (frr && (access(FRR_LIBEXEC "/zebra", X_OK) ||
+		    access(VTYSH, X_OK) || !getpwnam("frr")))
+		return err_set(err, -ENOENT, "routers with daemon 'frr' need "
+			       "FRR: install the Debian package frr (make "
+			       "deps does)");
+	if (bird && (access(BIRD, X_OK) || access(BIRDC, X_OK)))
+		return err_set(err, -ENOENT, "routers with daemon 'bird' need "
+			       "BIRD 2: install the Debian package bird2 (make "
+			       "deps does)");
+	return 0;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	size_t len = strlen(text);
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		rc = -EIO;
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+static int read_file(const char *path, char **out)
+{
+	struct stat st;
+	ssize_t got;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size > (1 << 24)) {
+		close(fd);
+		return -EFBIG;
+	}
+	*out = malloc((size_t)st.st_size + 1);
+	if (!*out) {
+		close(fd);
+		return -ENOMEM;
+	}
+	got = read(fd, *out, (size_t)st.st_size);
+	if (got < 0)
+		rc = -errno;
+	else
+		(*out)[got] = '\0';
+	close(fd);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* The record's directories on the way to dir, traversable by FRR's user
+ * (0711: entering, not listing), then dir itself, the daemon's own. */
+static int make_dirs(const struct topo *t, const char *dir, bool frr)
+{
+	char path[ROUTING_PATHSIZ];
+	struct passwd *pw;
+
+	snprintf(path, sizeof(path), "%s/%s/routers", state_dir(), t->name);
+	if (mkdir(path, 0711) && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	if (!frr)
+		return 0;
+	pw = getpwnam("frr");
+	if (!pw)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", state_dir(), t->name);
+	if (chmod(state_dir(), 0711) || chmod(path, 0711) ||
+	    chown(dir, pw->pw_uid, pw->pw_gid))
+		return -errno;
+	return 0;
+}
+
+/* The config the router loads: the user's file with its placeholders
+ * filled, or one written from the plan. */
+static int make_config(const struct topo *t, uint32_t n, const char *dir,
+		       char **conf, struct err *err)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	char *text = NULL;
+	int rc;
+
+	if (r->config) {
+		rc = read_file(r->config, &text);
+		if (rc)
+			return err_set(err, rc, "router %s: config %s: %s",
+				       t->nodes[n].name, r->config,
+				       strerror(-rc));
+		rc = routing_conf_template(t, n, text, r->config, conf, err);
+		free(text);
+		return rc;
+	}
+	rc = r->daemon == TOPO_DAEMON_FRR ? routing_conf_frr(t, n, dir, conf) :
+					    routing_conf_bird(t, n, dir, conf);
+	if (rc)
+		return err_set(err, rc, "router %s: cannot write its config: "
+			       "%s", t->nodes[n].name, strerror(-rc));
+	return 0;
+}
+
+/* Whether a unix socket at path accepts a connection. */
+static bool answers(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for the sockets of router n's daemons to answer. */
+static int wait_ready(const struct topo *t, uint32_t n, const char *dir,
+		      const char **names, int count, struct err *err)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	char path[SUBPATHSIZ];
+	double deadline = now() + READY_TIMEOUT;
+	int i = 0;
+
+	while (i < count) {
+		if (!strcmp(names[i], "bird"))
+			snprintf(path, sizeof(path), "%s/bird.ctl", dir);
+		else
+			snprintf(path, sizeof(path), "%s/%s.vty", dir,
+				 names[i]);
+		if (answers(path)) {
+			i++;
+			continue;
+		}
+		if (intr_check(err))
+			return -EINTR;
+		if (now() > deadline)
+			return err_set(err, -ETIMEDOUT, "router %s: %s did not "
+				       "answer within %.0f s (its log: "
+				       "%s/%s.log)", t->nodes[n].name,
+				       names[i], READY_TIMEOUT, dir, names[i]);
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Runs argv in router n's namespace; on failure, err gets what it said. */
+static int run(const struct topo *t, uint32_t n, char **argv,
+	       const char *what, struct err *err)
+{
+	char nspath[NETNS_PATHSIZ], *out = NULL, *p;
+	size_t len = 0;
+	int rc, status;
+
+	netns_path(nspath, sizeof(nspath), t->name, t->nodes[n].name);
+	rc = proc_run(nspath, argv, &out, &len, &status);
+	if (rc) {
+		free(out);
+		return err_set(err, rc, "router %s: cannot run %s: %s",
+			       t->nodes[n].name, argv[0], strerror(-rc));
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		free(out);
+		return 0;
+	}
+	/* The daemon's words, on one line. */
+	for (p = out; p && *p; p++)
+		if (*p == '\n')
+			*p = *(p + 1) ? ';' : '\0';
+	err_set(err, -EINVAL, "router %s: %s: %s", t->nodes[n].name, what,
+		out && *out ? out : "failed with no message");
+	free(out);
+	return -EINVAL;
+}
+
+static int start_frr(const struct topo *t, uint32_t n, const char *dir,
+		     const char **names, int count, struct err *err)
+{
+	char pid[SUBPATHSIZ], zs[SUBPATHSIZ], log[SUBPATHSIZ];
+	char prog[SUBPATHSIZ], conf[SUBPATHSIZ];
+	char ctl[SUBPATHSIZ];
+	int i, rc;
+
+	snprintf(zs, sizeof(zs), "%s/zserv.api", dir);
+	for (i = 0; i < count; i++) {
+		char *argv[20];
+		int k = 0;
+
+		snprintf(prog, sizeof(prog), FRR_LIBEXEC "/%s", names[i]);
+		snprintf(pid, sizeof(pid), "%s/%s.pid", dir, names[i]);
+		snprintf(log, sizeof(log), "file:%s/%s.log", dir, names[i]);
+		argv[k++] = prog;
+		argv[k++] = "-d";
+		/* Empty: the config comes through vtysh below. */
+		argv[k++] = "-f";
+		argv[k++] = "/dev/null";
+		argv[k++] = "-i";
+		argv[k++] = pid;
+		argv[k++] = "-z";
+		argv[k++] = zs;
+		argv[k++] = "--vty_socket";
+		argv[k++] = (char *)dir;
+		argv[k++] = "-P";
+		argv[k++] = "0"; /* no TCP vty */
+		/* FRR sizes tables by the fd limit: 20,000 costs memory. */
+		argv[k++] = "--limit-fds";
+		argv[k++] = "1024";
+		argv[k++] = "--log";
+		argv[k++] = log;
+		if (!strcmp(names[i], "bfdd")) {
+			snprintf(ctl, sizeof(ctl), "%s/bfdd.sock", dir);
+			argv[k++] = "--bfdctl";
+			argv[k++] = ctl;
+		}
+		argv[k] = NULL;
+		rc = run(t, n, argv, names[i], err);
+		if (rc)
+			return rc;
+	}
+	rc = wait_ready(t, n, dir, names, count, err);
+	if (rc)
+		return rc;
+	snprintf(conf, sizeof(conf), "%s/frr.conf", dir);
+	{
+		char *argv[] = { VTYSH, "--vty_socket", (char *)dir,
+				 "--config_dir", (char *)dir, "-f", conf,
+				 NULL };
+
+		return run(t, n, argv, "FRR refused its config", err);
+	}
+}
+
+static int start_bird(const struct topo *t, uint32_t n, const char *dir,
+		      struct err *err)
+{
+	char conf[SUBPATHSIZ], ctl[SUBPATHSIZ], pid[SUBPATHSIZ];
+	const char *name = "bird";
+	char *argv[] = { BIRD, "-c", conf, "-s", ctl, "-P", pid, NULL };
+	int rc;
+
+	snprintf(conf, sizeof(conf), "%s/bird.conf", dir);
+	snprintf(ctl, sizeof(ctl), "%s/bird.ctl", dir);
+	snprintf(pid, sizeof(pid), "%s/bird.pid", dir);
+	rc = run(t, n, argv, "BIRD refused its config", err);
+	return rc ? rc : wait_ready(t, n, dir, &name, 1, err);
+}
+
+int routing_node_start(const struct topo *t, uint32_t n, struct err *err)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	char dir[ROUTING_PATHSIZ], path[SUBPATHSIZ];
+	const char *names[DAEMONS_MAX];
+	char *conf = NULL;
+	bool frr;
+	int count, rc;
+
+	if (!r)
+		return 0;
+	frr = r->daemon == TOPO_DAEMON_FRR;
+	count = daemons(t, n, names);
+	rc = routing_dir(t, n, dir, sizeof(dir));
+	if (!rc)
+		rc = make_dirs(t, dir, frr);
+	if (rc)
+		return err_set(err, rc, "router %s: cannot make %s: %s",
+			       t->nodes[n].name, dir, strerror(-rc));
+	rc = make_config(t, n, dir, &conf, err);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", dir, frr ? "frr.conf" :
+							 "bird.conf");
+	rc = write_file(path, conf, frr ? 0644 : 0600);
+	free(conf);
+	if (!rc && frr) {
+		snprintf(path, sizeof(path), "%s/vtysh.conf", dir);
+		rc = write_file(path, "service integrated-vtysh-config\n",
+				0644);
+	}
+	if (rc)
+		return err_set(err, rc, "router %s: cannot write %s: %s",
+			       t->nodes[n].name, path, strerror(-rc));
+	return frr ? start_frr(t, n, dir, names, count, err) :
+		     start_bird(t, n, dir, err);
+}
+
+/* The pid in dir/NAME.pid if that process lives in router n's namespace,
+ * else 0. */
+static pid_t daemon_pid(const struct topo *t, uint32_t n, const char *dir,
+			const char *name)
+{
+	char path[SUBPATHSIZ], nspath[NETNS_PATHSIZ];
+	char *text = NULL;
+	struct stat st;
+	ino_t ino;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s.pid", dir, name);
+	if (read_file(path, &text))
+		return 0;
+	pid = (pid_t)atoi(text);
+	free(text);
+	if (pid <= 0 || !proc_alive(pid))
+		return 0;
+	netns_path(nspath, sizeof(nspath), t->name, t->nodes[n].name);
+	ino = netns_inode(nspath);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (!ino || stat(path, &st) || st.st_ino != ino)
+		return 0;
+	return pid;
+}
+
+int routing_node_alive(const struct topo *t, uint32_t n, int *total)
+{
+	const char *names[DAEMONS_MAX];
+	char dir[ROUTING_PATHSIZ];
+	int count, i, alive = 0;
+
+	*total = 0;
+	if (!t->nodes[n].routing || routing_dir(t, n, dir, sizeof(dir)))
+		return 0;
+	count = daemons(t, n, names);
+	*total = count;
+	for (i = 0; i < count; i++)
+		alive += daemon_pid(t, n, dir, names[i]) > 0;
+	return alive;
+}
+
+int routing_node_kill(const struct topo *t, uint32_t n)
+{
+	const char *names[DAEMONS_MAX];
+	char dir[ROUTING_PATHSIZ];
+	int count, i, killed = 0;
+	pid_t pid;
+
+	if (!t->nodes[n].routing || routing_dir(t, n, dir, sizeof(dir)))
+		return 0;
+	count = daemons(t, n, names);
+	for (i = 0; i < count; i++) {
+		pid = daemon_pid(t, n, dir, names[i]);
+		if (pid > 0 && !kill(pid, SIGKILL))
+			killed++;
+	}
+	return killed;
+}
+
+int routing_cli_argv(const struct topo *t, uint32_t n, const char *tool,
+		     char **argv, char *buf, size_t len)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	char dir[ROUTING_PATHSIZ];
+
+	if (!r || routing_dir(t, n, dir, sizeof(dir)))
+		return -EINVAL;
+	if (!strcmp(tool, "vtysh") && r->daemon == TOPO_DAEMON_FRR) {
+		if ((size_t)snprintf(buf, len, "%s", dir) >= len)
+			return -ENAMETOOLONG;
+		argv[0] = VTYSH;
+		argv[1] = "--vty_socket";
+		argv[2] = buf;
+		argv[3] = "--config_dir";
+		argv[4] = buf;
+		argv[5] = NULL;
+		return 5;
+	}
+	if (!strcmp(tool, "birdc") && r->daemon == TOPO_DAEMON_BIRD) {
+		if ((size_t)snprintf(buf, len, "%s/bird.ctl", dir) >= len)
+			return -ENAMETOOLONG;
+		argv[0] = BIRDC;
+		argv[1] = "-s";
+		argv[2] = buf;
+		argv[3] = NULL;
+		return 3;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,189 @@
+/*
+ * fib: a router's kernel FIB, read with one RTM_GETROUTE dump from a
+ * netlink socket opened inside its namespace (no process per check), and
+ * held against what topo/expect.c says it should hold once converged.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include "core/netlink/nl.h"
+#include "core/netlink/rtnl.h"
+#include "core/routing/routing.h"
+#include "core/sys/netns.h"
+#include "topo/topo.h"
+
+struct fib {
+	struct rtnl_route *v;
+	size_t n, cap;
+};
+
+static int collect(const struct nlmsghdr *nlh, void *data)
+{
+	struct fib *f = data;
+	struct rtnl_route r, *grown;
+
+	if (rtnl_route_parse(nlh, &r) || r.table != RT_TABLE_MAIN ||
+	    r.type != RTN_UNICAST)
+		return 0;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		grown = realloc(f->v, f->cap * sizeof(*f->v));
+		if (!grown)
+			return -ENOMEM;
+		f->v = grown;
+	}
+	f->v[f->n++] = r;
+	return 0;
+}
+
+/* Dumps router n's main table into f. */
+static int fib_read(const struct topo *t, uint32_t n, struct fib *f)
+{
+	char path[NETNS_PATHSIZ], buf[64];
+	struct nlmsghdr *req;
+	struct nl *nl = NULL;
+	int home, rc, ret;
+
+	netns_path(path, sizeof(path), t->name, t->nodes[n].name);
+	home = netns_open_self();
+	if (home < 0)
+		return home;
+	rc = netns_enter(path);
+	if (!rc) {
+		nl = nl_open();
+		if (!nl)
+			rc = -errno;
+		/* Without our namespace back nothing else is safe. */
+		ret = netns_return(home);
+		if (ret)
+			rc = ret;
+	}
+	close(home);
+	if (!rc) {
+		req = rtnl_route_dump(buf, sizeof(buf));
+		rc = req ? nl_dump(nl, req, collect, f) : -ENOSPC;
+	}
+	nl_close(nl);
+	return rc;
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+	const struct rtnl_route *x = a, *y = b;
+
+	if (x->dst != y->dst)
+		return x->dst < y->dst ? -1 : 1;
+	return x->plen < y->plen ? -1 : x->plen > y->plen;
+}
+
+int routing_fib_check(const struct topo *t, uint32_t n, bool ecmp,
+		      struct routing_missing **miss, size_t *nmiss,
+		      size_t *cap)
+{
+	const struct topo_expect *e;
+	struct rtnl_route key = { 0 }, *hit;
+	struct routing_missing *grown;
+	struct fib f = { 0 };
+	uint32_t i, ne, have;
+	int rc;
+
+	e = topo_expect_of(t, n, &ne);
+	rc = fib_read(t, n, &f);
+	if (rc) {
+		free(f.v);
+		return rc;
+	}
+	if (f.n)
+		qsort(f.v, f.n, sizeof(*f.v), route_cmp);
+	for (i = 0; i < ne; i++) {
+		key.dst = e[i].dst.ip;
+		key.plen = e[i].dst.plen;
+		hit = f.n ? bsearch(&key, f.v, f.n, sizeof(*f.v), route_cmp) :
+			    NULL;
+		have = hit ? hit->nexthops : 0;
+		if (have && (!ecmp || have >= e[i].width))
+			continue;
+		if (*nmiss == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			grown = realloc(*miss, *cap * sizeof(**miss));
+			if (!grown) {
+				free(f.v);
+				return -ENOMEM;
+			}
+			*miss = grown;
+		}
+		(*miss)[(*nmiss)++] = (struct routing_missing){
+			.node = n, .dst = e[i].dst, .have = have,
+			.want = e[i].width,
+		};
+	}
+	rc = (int)f.n;
+	free(f.v);
+	return rc;
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case RTPROT_KERNEL: return "kernel";
+	case RTPROT_BOOT: return "boot";
+	case RTPROT_STATIC: return "static";
+	case RTPROT_BGP: return "bgp";
+	case RTPROT_OSPF: return "ospf";
+	case RTPROT_BIRD: return "bird";
+	case RTPROT_ZEBRA: return "zebra";
+	}
+	snprintf(buf, len, "%u", p);
+	return buf;
+}
+
+int routing_fib_format(const struct topo *t, uint32_t n, char **out)
+{
+	const struct topo_node *node = &t->nodes[n];
+	char dst[IP_STRLEN], gw[IP_STRLEN], pn[8];
+	struct fib f = { 0 };
+	size_t len, i;
+	FILE *o;
+	int rc;
+
+	rc = fib_read(t, n, &f);
+	if (rc) {
+		free(f.v);
+		return rc;
+	}
+	if (f.n)
+		qsort(f.v, f.n, sizeof(*f.v), route_cmp);
+	o = open_memstream(out, &len);
+	if (!o) {
+		free(f.v);
+		return -errno;
+	}
+	for (i = 0; i < f.n; i++) {
+		const struct rtnl_route *r = &f.v[i];
+		int port = r->oif - TOPO_IFINDEX_PORT0;
+
+		fprintf(o, "%-18s", ip_format(&(struct ip_prefix){ r->dst,
+								   r->plen },
+					      true, dst));
+		if (r->nexthops > 1)
+			fprintf(o, " %u paths", r->nexthops);
+		else if (r->gw)
+			fprintf(o, " via %s", ip_format(&(struct ip_prefix){
+							     r->gw, 32 },
+							false, gw));
+		if (r->nexthops <= 1 && port >= 0 &&
+		    (uint32_t)port < node->nports)
+			fprintf(o, " dev %s",
+				t->ports[node->ports[port]].ifname);
+		else if (r->nexthops <= 1 && r->oif == TOPO_IFINDEX_LO)
+			fprintf(o, " dev lo");
+		fprintf(o, " proto %s\n", proto_name(r->protocol, pn,
+						      sizeof(pn)));
+	}
+	free(f.v);
+	return fclose(o) ? -ENOMEM : 0;
+}

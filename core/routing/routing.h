@@ -1,0 +1,77 @@
+/*
+ * routing: the routing daemons of an emulation's routers (FRR or BIRD),
+ * each run inside its router's namespace with a config, run and log
+ * directory of its own under the emulation's record,
+ * /run/lunet/<emu>/routers/<node>/, so that nothing of the system's
+ * /etc/frr or /etc/bird plays a part.
+ *
+ * The configs are written from the plan (routing_conf.h); the daemons are
+ * found again by the namespace they live in, like every process lunet
+ * starts, so teardown and "lunet clean" kill them with the rest; and a
+ * router's FIB is read over netlink to tell when the protocols have
+ * converged (topo/expect.c says what it should hold).
+ */
+#ifndef LUNET_ROUTING_H
+#define LUNET_ROUTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "topo/err.h"
+#include "topo/ip.h"
+
+struct topo;
+
+#define ROUTING_PATHSIZ 256
+
+/* "/run/lunet/<emu>/routers/<node>" into buf.  Returns 0 or -ENAMETOOLONG. */
+int routing_dir(const struct topo *t, uint32_t n, char *buf, size_t len);
+
+/* Whether the programs daemon d of router n needs are installed; when not,
+ * a sentence naming the Debian package.  Returns 0 or -ENOENT. */
+int routing_check_installed(const struct topo *t, struct err *err);
+
+/* Starts the daemons of router n and loads its config; returns once they
+ * answer.  0, or -errno with err naming the router and, for a config the
+ * daemon refused, the daemon's own words.  May be called from several
+ * threads at once for different routers. */
+int routing_node_start(const struct topo *t, uint32_t n, struct err *err);
+
+/* Kills the daemons of router n (SIGKILL; the namespace goes with the
+ * router, so nothing is saved).  Returns how many were signalled. */
+int routing_node_kill(const struct topo *t, uint32_t n);
+
+/* How many of router n's daemons are alive, and how many it runs. */
+int routing_node_alive(const struct topo *t, uint32_t n, int *total);
+
+/* The argv prefix that reaches router n's daemons with tool ("vtysh" or
+ * "birdc"): written into argv (at least 6 slots, strings in buf) and
+ * NULL-terminated.  Returns the count, or -EINVAL when n does not run the
+ * daemon the tool speaks to. */
+int routing_cli_argv(const struct topo *t, uint32_t n, const char *tool,
+		     char **argv, char *buf, size_t len);
+
+/* A prefix a routed router's FIB does not hold yet (or holds with fewer
+ * next hops than the plan expects, when widths are checked). */
+struct routing_missing {
+	uint32_t node;
+	struct ip_prefix dst;
+	uint32_t have, want; /* next hops: in the FIB, expected */
+};
+
+/* Reads router n's FIB (one netlink dump in its namespace) and appends
+ * what is missing from what topo/expect.c expects to *miss (grown with
+ * realloc; *nmiss entries, capacity *cap).  ecmp: count next hops too.
+ * Returns the number of routes in the FIB, or -errno. */
+int routing_fib_check(const struct topo *t, uint32_t n, bool ecmp,
+		      struct routing_missing **miss, size_t *nmiss,
+		      size_t *cap);
+
+/* Reads router n's FIB into a table for people: "dst via gw dev ifname
+ * proto P" lines, malloc'd in *out (the caller frees).  Returns 0 or
+ * -errno. */
+int routing_fib_format(const struct topo *t, uint32_t n, char **out);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * routing_conf: the configs of routing daemons, written from the plan.
+ * Pure: text into a buffer, unit-tested against expected configs.
+ *
+ *   - BGP: eBGP to every BGP router sharing a segment (its ASN from the
+ *     plan: RFC 7938 tiers from the generators), the router's loopback and
+ *     host subnets announced, "as-path multipath-relax" and 64 paths so
+ *     that ECMP is what the static plan would give;
+ *   - OSPF: area 0 on every port and the loopback, point-to-point where a
+ *     segment holds two routers, passive where it holds no other router.
+ *
+ * A user's own config file is used instead, with {{placeholders}} filled
+ * from the plan (routing_conf_template()).
+ */
+#ifndef LUNET_ROUTING_CONF_H
+#define LUNET_ROUTING_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo/err.h"
+
+struct topo;
+
+/* A session of router n: the peer's address on the segment they share,
+ * its ASN, its node, and n's port there. */
+struct routing_peer {
+	uint32_t addr; /* host byte order */
+	uint32_t asn;
+	uint32_t node;
+	uint32_t port; /* n's port (into topo->ports) */
+};
+
+/* The sessions of router n, up to max into out; returns how many. */
+size_t routing_peers(const struct topo *t, uint32_t n,
+		     struct routing_peer *out, size_t max);
+
+/* FRR's integrated config (frr.conf) for router n, malloc'd in *out.
+ * dir is the router's run directory (for the log).  Returns 0 or
+ * -errno. */
+int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
+		     char **out);
+
+/* BIRD 2's config (bird.conf) for router n, malloc'd in *out. */
+int routing_conf_bird(const struct topo *t, uint32_t n, const char *dir,
+		      char **out);
+
+/* text with every {{name}} replaced by router n's value, malloc'd in
+ * *out: {{name}}, {{asn}}, {{router_id}}, {{lo}} (the loopback, no
+ * length), {{IF.ip}} (an interface's address with its length),
+ * {{IF.addr}} (without), {{IF.peer}} (the address at the link's other
+ * end), {{IF.peer_asn}}, {{IF.peer_name}}.  An unknown name is an error
+ * naming it (and file, for the sentence). */
+int routing_conf_template(const struct topo *t, uint32_t n,
+			  const char *text, const char *file, char **out,
+			  struct err *err);
+
+#endif

@@ -1,0 +1,221 @@
+/* Unit tests for core/routing/frr_conf.c: sessions from the plan, FRR's
+ * config compared with the expected text, and the placeholders of a
+ * user's config. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/routing/routing_conf.h"
+#include "topo/topo.h"
+
+static int setup(void **state)
+{
+	*state = topo_new("fab");
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	topo_free(*state);
+	return 0;
+}
+
+static uint32_t add(struct topo *t, const char *name, enum topo_kind k)
+{
+	struct err err;
+	int n = topo_node_add(t, name, k, NULL, &err);
+
+	if (n < 0)
+		fail_msg("%s", err.msg);
+	return (uint32_t)n;
+}
+
+static void join(struct topo *t, const char *a, const char *b)
+{
+	struct err err;
+
+	if (topo_link_add(t, topo_node_find(t, a), topo_node_find(t, b), NULL,
+			  &err) < 0)
+		fail_msg("%s", err.msg);
+}
+
+static void route(struct topo *t, const char *name,
+		  const struct topo_routing_opts *o)
+{
+	struct err err;
+
+	if (topo_routing_set(t, topo_node_find(t, name), o, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* spine1 (ASN 4200000000) and leaf1 (4200000101) with a host, leaf2. */
+static void fabric(struct topo *t, enum topo_proto p, const char *extra)
+{
+	struct topo_routing_opts spine = { .proto = p };
+	struct topo_routing_opts leaf = { .proto = p, .extra = extra };
+	struct err err;
+
+	if (p == TOPO_PROTO_BGP)
+		spine.asn = 4200000000u;
+	add(t, "spine1", TOPO_ROUTER);
+	add(t, "leaf1", TOPO_ROUTER);
+	add(t, "leaf2", TOPO_ROUTER);
+	add(t, "h1", TOPO_HOST);
+	join(t, "leaf1", "spine1");
+	join(t, "leaf2", "spine1");
+	join(t, "h1", "leaf1");
+	route(t, "spine1", &spine);
+	if (p == TOPO_PROTO_BGP)
+		leaf.asn = 4200000101u;
+	route(t, "leaf1", &leaf);
+	leaf.asn = p == TOPO_PROTO_BGP ? 4200000102u : 0;
+	leaf.extra = NULL;
+	route(t, "leaf2", &leaf);
+	if (topo_plan(t, &err))
+		fail_msg("%s", err.msg);
+}
+
+static const char head[] =
+	"! Written by lunet for router leaf1 of emulation fab.\n"
+	"frr version 8.4\n"
+	"frr defaults datacenter\n"
+	"hostname leaf1\n"
+	"log file /run/lunet/fab/routers/leaf1/frr.log informational\n"
+	"service integrated-vtysh-config\n"
+	"!\n";
+
+static void test_frr_bgp(void **state)
+{
+	struct topo *t = *state;
+	char *conf, want[2048];
+
+	fabric(t, TOPO_PROTO_BGP, "bgp log-neighbor-changes\n");
+	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "leaf1"),
+					  "/run/lunet/fab/routers/leaf1",
+					  &conf),
+			 0);
+	/* Loopbacks from 10.255.0.1 in node order; the router link is the
+	 * first /31, leaf1 its lower end; h1's /24 the first subnet. */
+	snprintf(want, sizeof(want),
+		 "%s"
+		 "router bgp 4200000101\n"
+		 " bgp router-id 10.255.0.2\n"
+		 " no bgp ebgp-requires-policy\n"
+		 " bgp bestpath as-path multipath-relax\n"
+		 " neighbor 10.128.0.1 remote-as 4200000000\n"
+		 " neighbor 10.128.0.1 description spine1\n"
+		 " !\n"
+		 " address-family ipv4 unicast\n"
+		 "  network 10.255.0.2/32\n"
+		 "  network 10.128.0.4/31\n"
+		 "  maximum-paths 64\n"
+		 " exit-address-family\n"
+		 "exit\n"
+		 "!\n"
+		 "! extra, from the topology\n"
+		 "bgp log-neighbor-changes\n"
+		 "!\n"
+		 "end\n",
+		 head);
+	assert_string_equal(conf, want);
+	free(conf);
+}
+
+static void test_frr_ospf(void **state)
+{
+	struct topo *t = *state;
+	char *conf, want[2048];
+
+	fabric(t, TOPO_PROTO_OSPF, NULL);
+	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "leaf1"),
+					  "/run/lunet/fab/routers/leaf1",
+					  &conf),
+			 0);
+	snprintf(want, sizeof(want),
+		 "%s"
+		 "interface lo\n ip ospf area 0\n ip ospf passive\nexit\n!\n"
+		 "interface eth0\n ip ospf area 0\n"
+		 " ip ospf network point-to-point\nexit\n!\n"
+		 "interface eth1\n ip ospf area 0\n ip ospf passive\nexit\n!\n"
+		 "router ospf\n ospf router-id 10.255.0.2\nexit\n!\n"
+		 "end\n",
+		 head);
+	assert_string_equal(conf, want);
+	free(conf);
+}
+
+static void test_peers(void **state)
+{
+	struct topo *t = *state;
+	struct routing_peer p[8];
+
+	fabric(t, TOPO_PROTO_BGP, NULL);
+	/* The spine peers with both leaves, the host is nobody's peer. */
+	assert_int_equal(routing_peers(t, topo_node_find(t, "spine1"), p, 8),
+			 2);
+	assert_int_equal(p[0].node, topo_node_find(t, "leaf1"));
+	assert_int_equal(p[0].asn, 4200000101u);
+	assert_int_equal(p[1].asn, 4200000102u);
+	assert_int_equal(p[0].addr, t->ports[topo_peer_port(t, p[0].port)]
+					    .addr.ip);
+}
+
+static void test_template(void **state)
+{
+	struct topo *t = *state;
+	uint32_t leaf1;
+	struct err err;
+	char *out;
+
+	fabric(t, TOPO_PROTO_BGP, NULL);
+	leaf1 = topo_node_find(t, "leaf1");
+	assert_int_equal(routing_conf_template(
+				 t, leaf1,
+				 "hostname {{name}}\nrouter bgp {{asn}}\n"
+				 " bgp router-id {{router_id}}\n"
+				 " neighbor {{eth0.peer}} remote-as "
+				 "{{eth0.peer_asn}} ! {{eth0.peer_name}}\n"
+				 "! {{eth0.ip}} {{eth1.addr}} {{lo}}\n",
+				 "r.conf", &out, &err),
+			 0);
+	assert_string_equal(out, "hostname leaf1\nrouter bgp 4200000101\n"
+				 " bgp router-id 10.255.0.2\n"
+				 " neighbor 10.128.0.1 remote-as 4200000000 "
+				 "! spine1\n"
+				 "! 10.128.0.0/31 10.128.0.5 10.255.0.2\n");
+	free(out);
+	assert_int_equal(routing_conf_template(t, leaf1, "a\nb {{eth9.ip}}\n",
+					       "r.conf", &out, &err),
+			 -EINVAL);
+	assert_null(out);
+	assert_string_equal(err.msg,
+			    "router leaf1: r.conf:2: no value for {{eth9.ip}} "
+			    "(names: name, asn, router_id, lo, IF.ip, IF.addr, "
+			    "IF.peer, IF.peer_asn, IF.peer_name)");
+	assert_int_equal(routing_conf_template(t, leaf1, "x {{name",
+					       "r.conf", &out, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "router leaf1: r.conf:1: '{{' without "
+			    "'}}'");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_frr_bgp),
+		T(test_frr_ospf),
+		T(test_peers),
+		T(test_template),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
