@@ -8,6 +8,7 @@
 extern const char lunet_lua_src[];
 extern const char lunet_topo_src[];
 extern const char lunet_test_src[];
+extern const char lunet_routing_src[];
 
 /* Runs one embedded Lua file with the module table (on top) as its
  * argument. */
@@ -35,11 +36,14 @@ int lunet_open(lua_State *L)
 	lprobe_open(L);
 	levent_open(L);
 	ltest_open(L);
+	lrouting_open(L);
 	rc = run_lib(L, lunet_lua_src, "=lunet.lua");
 	if (!rc)
 		rc = run_lib(L, lunet_topo_src, "=topo.lua");
 	if (!rc)
 		rc = run_lib(L, lunet_test_src, "=test.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_routing_src, "=routing.lua");
 	if (rc)
 		return rc;
 	lua_pushvalue(L, -1);

@@ -124,6 +124,7 @@ void lfault_open(lua_State *L);
 void lprobe_open(lua_State *L);
 void levent_open(lua_State *L);
 void ltest_open(lua_State *L);
+void lrouting_open(lua_State *L);
 
 /* A duration argument: seconds as a number, or "200ms", "5s", "2m",
  * "100us".  Raises an error for anything else or a negative value. */

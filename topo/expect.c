@@ -37,7 +37,8 @@ struct entry {
 };
 
 struct ctx {
-	struct topo *t;
+	const struct topo *t;
+	const unsigned char *down; /* per link, or NULL */
 	/* Sessions, as CSR over nodes: adj[first[n] .. first[n + 1]). */
 	uint32_t *first, *adj;
 	/* The search over one prefix. */
@@ -57,7 +58,13 @@ static bool peers(const struct topo *t, uint32_t a, uint32_t b)
 	return x->proto != TOPO_PROTO_BGP || x->asn != y->asn;
 }
 
-/* Every session of every routed router, each once per segment shared. */
+static bool port_down(const struct ctx *c, uint32_t p)
+{
+	return c->down && c->down[c->t->ports[p].link];
+}
+
+/* Every session of every routed router, each once per segment shared,
+ * over the ports whose link is up. */
 static int sessions_build(struct ctx *c)
 {
 	const struct topo *t = c->t;
@@ -71,8 +78,12 @@ static int sessions_build(struct ctx *c)
 			const struct topo_segment *seg = &t->segments[s];
 
 			for (i = 0; i < seg->nports; i++) {
+				if (port_down(c, seg->ports[i]))
+					continue;
 				a = t->ports[seg->ports[i]].node;
 				for (j = 0; j < seg->nports; j++) {
+					if (port_down(c, seg->ports[j]))
+						continue;
 					b = t->ports[seg->ports[j]].node;
 					if (!peers(t, a, b))
 						continue;
@@ -203,7 +214,8 @@ static int entry_cmp(const void *a, const void *b)
 }
 
 /* Every (prefix, announcing router), sorted by prefix. */
-static struct announce *announces(const struct topo *t, size_t *n)
+static struct announce *announces(const struct topo *t,
+				  const unsigned char *down, size_t *n)
 {
 	struct ip_prefix buf[64];
 	struct announce *v = NULL, *grown;
@@ -214,7 +226,7 @@ static struct announce *announces(const struct topo *t, size_t *n)
 	for (i = 0; i < t->nnodes; i++) {
 		if (!t->nodes[i].routing)
 			continue;
-		m = topo_routing_announced(t, i, buf, 64);
+		m = topo_routing_announced(t, i, down, buf, 64);
 		if (m > 64)
 			m = 64; /* a router on more host subnets: no expectation
 				 * for the rest, rather than a wrong one */
@@ -247,44 +259,54 @@ static void ctx_free(struct ctx *c)
 	free(c->out);
 }
 
-static int store(struct ctx *c)
+static int store(struct ctx *c, struct topo_expect_set *out)
 {
-	struct topo *t = c->t;
+	uint32_t n = c->t->nnodes;
 	size_t i;
 
 	if (c->nout)
 		qsort(c->out, c->nout, sizeof(*c->out), entry_cmp);
-	t->expect = malloc((c->nout ? c->nout : 1) * sizeof(*t->expect));
-	if (!t->expect)
+	out->v = malloc((c->nout ? c->nout : 1) * sizeof(*out->v));
+	out->first = calloc(n ? n : 1, sizeof(*out->first));
+	out->count = calloc(n ? n : 1, sizeof(*out->count));
+	if (!out->v || !out->first || !out->count)
 		return -ENOMEM;
 	for (i = 0; i < c->nout; i++) {
-		struct topo_routing *r = t->nodes[c->out[i].router].routing;
+		uint32_t r = c->out[i].router;
 
-		if (!r->expect_count)
-			r->expect_first = (uint32_t)i;
-		r->expect_count++;
-		t->expect[i] = c->out[i].e;
+		if (!out->count[r])
+			out->first[r] = (uint32_t)i;
+		out->count[r]++;
+		out->v[i] = c->out[i].e;
 	}
-	t->nexpect = (uint32_t)c->nout;
+	out->n = (uint32_t)c->nout;
 	return 0;
 }
 
-int topo_plan_expect(struct topo *t, struct err *err)
+void topo_expect_set_free(struct topo_expect_set *s)
 {
-	struct ctx c = { .t = t };
+	free(s->v);
+	free(s->first);
+	free(s->count);
+	*s = (struct topo_expect_set){ 0 };
+}
+
+int topo_expect_build(const struct topo *t, const unsigned char *link_down,
+		      struct topo_expect_set *out)
+{
+	struct ctx c = { .t = t, .down = link_down };
 	struct announce *an = NULL;
-	uint32_t *orig = NULL;
+	uint32_t *orig = NULL, nn = t->nnodes ? t->nnodes : 1;
 	size_t nan, i, j, k;
 	int rc = -ENOMEM;
 
-	if (!topo_has_daemons(t))
-		return 0;
-	c.dist = malloc(t->nnodes * sizeof(*c.dist));
-	c.parent = malloc(t->nnodes * sizeof(*c.parent));
-	c.width = malloc(t->nnodes * sizeof(*c.width));
-	c.queue = malloc(t->nnodes * sizeof(*c.queue));
-	orig = malloc(t->nnodes * sizeof(*orig));
-	an = announces(t, &nan);
+	*out = (struct topo_expect_set){ 0 };
+	c.dist = malloc(nn * sizeof(*c.dist));
+	c.parent = malloc(nn * sizeof(*c.parent));
+	c.width = malloc(nn * sizeof(*c.width));
+	c.queue = malloc(nn * sizeof(*c.queue));
+	orig = malloc(nn * sizeof(*orig));
+	an = announces(t, link_down, &nan);
 	if (!c.dist || !c.parent || !c.width || !c.queue || !orig || !an)
 		goto out;
 	rc = sessions_build(&c);
@@ -296,12 +318,12 @@ int topo_plan_expect(struct topo *t, struct err *err)
 		rc = search(&c, &an[i].p, orig, k);
 	}
 	if (!rc)
-		rc = store(&c);
+		rc = store(&c, out);
 out:
 	free(an);
 	free(orig);
 	ctx_free(&c);
 	if (rc)
-		return err_set(err, rc, "planning %s: out of memory", t->name);
-	return 0;
+		topo_expect_set_free(out);
+	return rc;
 }

@@ -24,9 +24,6 @@ static void plan_clear(struct topo *t)
 	t->nsegments = 0;
 	t->nroutes = 0;
 	t->nnexthops = 0;
-	free(t->expect);
-	t->expect = NULL;
-	t->nexpect = 0;
 	t->planned = false;
 	for (i = 0; i < t->nports; i++) {
 		struct topo_port *p = &t->ports[i];
@@ -47,8 +44,6 @@ static void plan_clear(struct topo *t)
 				n->routing->asn = 0;
 			if (!n->routing->router_id_set)
 				n->routing->router_id = 0;
-			n->routing->expect_first = 0;
-			n->routing->expect_count = 0;
 		}
 	}
 }
@@ -190,9 +185,6 @@ int topo_plan(struct topo *t, struct err *err)
 	if (ret < 0)
 		return ret;
 	ret = topo_plan_routes(t, err);
-	if (ret < 0)
-		return ret;
-	ret = topo_plan_expect(t, err);
 	if (ret < 0)
 		return ret;
 	t->planned = true;

@@ -174,6 +174,7 @@ static bool segment_has_host(const struct topo *t, uint32_t s)
 }
 
 size_t topo_routing_announced(const struct topo *t, uint32_t n,
+			      const unsigned char *link_down,
 			      struct ip_prefix *out, size_t max)
 {
 	const struct topo_node *node = &t->nodes[n];
@@ -187,7 +188,8 @@ size_t topo_routing_announced(const struct topo *t, uint32_t n,
 	}
 	for (i = 0; i < node->nports; i++) {
 		s = t->ports[node->ports[i]].segment;
-		if (s == TOPO_NONE || !segment_has_host(t, s))
+		if (s == TOPO_NONE || !segment_has_host(t, s) ||
+		    (link_down && link_down[t->ports[node->ports[i]].link]))
 			continue;
 		/* Two ports on one segment announce it once. */
 		for (j = 0; j < i; j++)
@@ -202,11 +204,9 @@ size_t topo_routing_announced(const struct topo *t, uint32_t n,
 	return k;
 }
 
-const struct topo_expect *topo_expect_of(const struct topo *t, uint32_t n,
-					 uint32_t *n_out)
+const struct topo_expect *topo_expect_of(const struct topo_expect_set *s,
+					 uint32_t n, uint32_t *n_out)
 {
-	const struct topo_routing *r = t->nodes[n].routing;
-
-	*n_out = r ? r->expect_count : 0;
-	return r && r->expect_count ? t->expect + r->expect_first : NULL;
+	*n_out = s->count ? s->count[n] : 0;
+	return *n_out ? s->v + s->first[n] : NULL;
 }

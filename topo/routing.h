@@ -61,9 +61,6 @@ struct topo_routing {
 	char *config;
 	char *extra;
 	bool bfd;
-	/* Filled by topo_plan(): what the FIB holds once converged,
-	 * [expect_first, + expect_count) in topo->expect. */
-	uint32_t expect_first, expect_count;
 };
 
 /* One prefix a routed router's FIB should hold, and with how many next
@@ -92,20 +89,31 @@ const struct topo_routing *topo_routing(const struct topo *t, uint32_t n);
 /* Whether some router of t runs a daemon. */
 bool topo_has_daemons(const struct topo *t);
 
-/* Steps of topo_plan(): ASNs and router ids for routers that lack them,
- * after the addresses (ids come from loopbacks); then the expected FIBs,
- * after the routes (topo/expect.c). */
+/* A step of topo_plan(): ASNs and router ids for routers that lack them,
+ * after the addresses (ids come from loopbacks). */
 int topo_plan_routing(struct topo *t, struct err *err);
-int topo_plan_expect(struct topo *t, struct err *err);
 
 /* The prefixes router n announces: its loopback and the subnets of its
- * segments that have a host on them.  Writes up to max into out and
- * returns how many there are. */
+ * segments that have a host on them, but for ports whose link is down in
+ * link_down (NULL: none is).  Writes up to max into out and returns how
+ * many there are. */
 size_t topo_routing_announced(const struct topo *t, uint32_t n,
+			      const unsigned char *link_down,
 			      struct ip_prefix *out, size_t max);
 
-/* The expected FIB of router n (count in *n_out). */
-const struct topo_expect *topo_expect_of(const struct topo *t, uint32_t n,
-					 uint32_t *n_out);
+/* What every routed router's FIB holds once converged (topo/expect.c),
+ * with the links set in link_down (NULL: none) down; t must be planned. */
+struct topo_expect_set {
+	struct topo_expect *v;
+	uint32_t n;
+	uint32_t *first, *count; /* per node: [first, first + count) of v */
+};
+int topo_expect_build(const struct topo *t, const unsigned char *link_down,
+		      struct topo_expect_set *out);
+void topo_expect_set_free(struct topo_expect_set *s);
+
+/* The expected FIB of router n in s (count in *n_out). */
+const struct topo_expect *topo_expect_of(const struct topo_expect_set *s,
+					 uint32_t n, uint32_t *n_out);
 
 #endif

@@ -74,7 +74,6 @@ void topo_free(struct topo *t)
 	free(t->segments);
 	free(t->routes);
 	free(t->nexthops);
-	free(t->expect);
 	free(t->nodes);
 	free(t->links);
 	free(t->ports);

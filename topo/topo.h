@@ -137,8 +137,6 @@ struct topo {
 	uint32_t nroutes, cap_routes;
 	struct topo_nexthop *nexthops;
 	uint32_t nnexthops, cap_nexthops;
-	struct topo_expect *expect; /* routed routers' FIBs once converged */
-	uint32_t nexpect;
 
 	/* Name lookup (open addressing over node indexes). */
 	uint32_t *hash;

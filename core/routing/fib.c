@@ -80,18 +80,17 @@ static int route_cmp(const void *a, const void *b)
 	return x->plen < y->plen ? -1 : x->plen > y->plen;
 }
 
-int routing_fib_check(const struct topo *t, uint32_t n, bool ecmp,
+int routing_fib_check(const struct topo *t, uint32_t n,
+		      const struct topo_expect *e, uint32_t ne, bool ecmp,
 		      struct routing_missing **miss, size_t *nmiss,
 		      size_t *cap)
 {
-	const struct topo_expect *e;
 	struct rtnl_route key = { 0 }, *hit;
 	struct routing_missing *grown;
 	struct fib f = { 0 };
-	uint32_t i, ne, have;
+	uint32_t i, have;
 	int rc;
 
-	e = topo_expect_of(t, n, &ne);
 	rc = fib_read(t, n, &f);
 	if (rc) {
 		free(f.v);

@@ -97,7 +97,7 @@ static void bgp(FILE *f, const struct topo *t, uint32_t n)
 	size_t np, na, i;
 
 	np = routing_peers(t, n, peers, PEERS_MAX);
-	na = topo_routing_announced(t, n, ann, ANNOUNCE_MAX);
+	na = topo_routing_announced(t, n, NULL, ann, ANNOUNCE_MAX);
 	if (np > PEERS_MAX)
 		np = PEERS_MAX;
 	if (na > ANNOUNCE_MAX)

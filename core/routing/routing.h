@@ -62,10 +62,13 @@ struct routing_missing {
 };
 
 /* Reads router n's FIB (one netlink dump in its namespace) and appends
- * what is missing from what topo/expect.c expects to *miss (grown with
- * realloc; *nmiss entries, capacity *cap).  ecmp: count next hops too.
- * Returns the number of routes in the FIB, or -errno. */
-int routing_fib_check(const struct topo *t, uint32_t n, bool ecmp,
+ * what is missing from what it should hold (the ne routes at e, from
+ * topo_expect_build()) to *miss (grown with realloc; *nmiss entries,
+ * capacity *cap).  ecmp: count next hops too.  Returns the number of
+ * routes in the FIB, or -errno. */
+struct topo_expect;
+int routing_fib_check(const struct topo *t, uint32_t n,
+		      const struct topo_expect *e, uint32_t ne, bool ecmp,
 		      struct routing_missing **miss, size_t *nmiss,
 		      size_t *cap);
 

@@ -13,6 +13,10 @@ lunet_topo_src:
 lunet_test_src:
 	.incbin "lua/lib/test.lua"
 	.byte 0
+	.global lunet_routing_src
+lunet_routing_src:
+	.incbin "lua/lib/routing.lua"
+	.byte 0
 	.global lunet_default_src
 lunet_default_src:
 	.incbin "examples/default.lua"

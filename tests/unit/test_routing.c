@@ -25,6 +25,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+static void expect(struct topo *t, const unsigned char *down);
+
 static uint32_t add(struct topo *t, const char *name, enum topo_kind k)
 {
 	struct err err;
@@ -54,12 +56,21 @@ static void route(struct topo *t, const char *name, enum topo_proto p,
 		fail_msg("%s", err.msg);
 }
 
+static struct topo_expect_set set;
+
+static void expect(struct topo *t, const unsigned char *down)
+{
+	topo_expect_set_free(&set);
+	assert_int_equal(topo_expect_build(t, down, &set), 0);
+}
+
 static void plan(struct topo *t)
 {
 	struct err err;
 
 	if (topo_plan(t, &err))
 		fail_msg("%s", err.msg);
+	expect(t, NULL);
 }
 
 /* The expected width for dst on router name, 0 when not expected. */
@@ -69,7 +80,7 @@ static uint32_t width(const struct topo *t, const char *name,
 	const struct topo_expect *e;
 	uint32_t n, i;
 
-	e = topo_expect_of(t, topo_node_find(t, name), &n);
+	e = topo_expect_of(&set, topo_node_find(t, name), &n);
 	for (i = 0; i < n; i++)
 		if (e[i].dst.ip == dst->ip && e[i].dst.plen == dst->plen)
 			return e[i].width;
@@ -133,13 +144,40 @@ static void test_bgp_leafspine(void **state)
 	assert_int_equal(width(t, "spine1", lo(t, "leaf3")), 1);
 	assert_int_equal(width(t, "spine1", subnet(t, "h2")), 1);
 	assert_int_equal(width(t, "spine1", lo(t, "spine2")), 0);
-	topo_expect_of(t, topo_node_find(t, "leaf1"), &n);
+	topo_expect_of(&set, topo_node_find(t, "leaf1"), &n);
 	assert_int_equal(n, 2 + 2 + 2); /* leaves, their hosts, spines */
-	topo_expect_of(t, topo_node_find(t, "spine1"), &n);
+	topo_expect_of(&set, topo_node_find(t, "spine1"), &n);
 	assert_int_equal(n, 3 + 3);
 	/* Routed routers get no static routes; hosts keep theirs. */
 	assert_int_equal(t->nodes[topo_node_find(t, "leaf1")].route_count, 0);
 	assert_int_equal(t->nodes[topo_node_find(t, "h1")].route_count, 1);
+}
+
+/* With leaf1-spine1 down, leaf1 goes through spine2 alone, and spine1
+ * no longer reaches leaf1 or its host. */
+static void test_bgp_link_down(void **state)
+{
+	struct topo *t = *state;
+	unsigned char down[16] = { 0 };
+	uint32_t l;
+
+	leafspine(t, TOPO_PROTO_BGP);
+	l = topo_link_find(t, topo_node_find(t, "leaf1"),
+			   topo_node_find(t, "spine1"));
+	down[l] = 1;
+	expect(t, down);
+	assert_int_equal(width(t, "leaf1", lo(t, "leaf2")), 1);
+	assert_int_equal(width(t, "leaf2", subnet(t, "h1")), 1);
+	assert_int_equal(width(t, "spine1", lo(t, "leaf1")), 0);
+	assert_int_equal(width(t, "spine1", subnet(t, "h1")), 0);
+	assert_int_equal(width(t, "leaf1", lo(t, "spine1")), 0);
+	/* The host link of h1 down: its subnet is announced by nobody. */
+	down[l] = 0;
+	down[topo_link_find(t, topo_node_find(t, "h1"),
+			    topo_node_find(t, "leaf1"))] = 1;
+	expect(t, down);
+	assert_int_equal(width(t, "leaf2", subnet(t, "h1")), 0);
+	assert_int_equal(width(t, "leaf2", lo(t, "leaf1")), 2);
 }
 
 static void test_ospf_leafspine(void **state)
@@ -215,7 +253,7 @@ static void test_announced(void **state)
 	route(t, "r1", TOPO_PROTO_BGP, 0);
 	plan(t);
 	/* Its loopback and the host subnet, not the router link. */
-	assert_int_equal(topo_routing_announced(t, 0, p, 8), 2);
+	assert_int_equal(topo_routing_announced(t, 0, NULL, p, 8), 2);
 	assert_int_equal(p[0].ip, t->nodes[0].lo.ip);
 	assert_int_equal(p[0].plen, 32);
 	assert_int_equal(p[1].ip, subnet(t, "h1")->ip);
@@ -267,11 +305,15 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_bgp_leafspine),	     T(test_ospf_leafspine),
+		T(test_bgp_leafspine),	     T(test_bgp_link_down),
+		T(test_ospf_leafspine),
 		T(test_bgp_ring_auto_asn),   T(test_static_router_no_session),
 		T(test_announced),	     T(test_errors),
 		T(test_names),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	topo_expect_set_free(&set);
+	return rc;
 }

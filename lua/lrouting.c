@@ -1,0 +1,176 @@
+/*
+ * Routing daemons from Lua: the C half of node:vtysh(), node:birdc(),
+ * node:routes(), node:daemons() and net:converged{}, which
+ * lua/lib/routing.lua builds on (core/routing/routing.h).
+ */
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/engine/engine.h"
+#include "core/routing/routing.h"
+#include "lua/lunet.h"
+#include "topo/topo.h"
+
+/* lunet._fib_missing(net, ecmp) -> array of {node=, dst=, have=, want=},
+ * routers checked: one FIB dump per routed router. */
+static int l_fib_missing(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	bool ecmp = lua_toboolean(L, 2);
+	struct routing_missing *miss = NULL;
+	size_t nmiss = 0, cap = 0, k;
+	struct topo_expect_set set;
+	const struct topo_expect *e;
+	unsigned char *down;
+	char dst[IP_STRLEN];
+	uint32_t i, ne, routers = 0;
+	int rc;
+
+	lnet_need_running(L, n);
+	/* What the FIBs should hold with the links that are down now (by
+	 * the user, a fault or a failed node) taken out. */
+	down = lua_newuserdatauv(L, n->topo->nlinks + 1, 0);
+	for (i = 0; i < n->topo->nlinks; i++)
+		down[i] = !emu_link_is_up(n->emu, i);
+	if (topo_expect_build(n->topo, down, &set))
+		return luaL_error(L, "out of memory");
+	for (i = 0, rc = 0; i < n->topo->nnodes && rc >= 0; i++) {
+		if (!n->topo->nodes[i].routing)
+			continue;
+		routers++;
+		e = topo_expect_of(&set, i, &ne);
+		rc = routing_fib_check(n->topo, i, e, ne, ecmp, &miss, &nmiss,
+				       &cap);
+	}
+	topo_expect_set_free(&set);
+	if (rc < 0) {
+		free(miss);
+		return luaL_error(L, "router %s: cannot read its FIB: %s",
+				  n->topo->nodes[i - 1].name, strerror(-rc));
+	}
+	lua_createtable(L, (int)nmiss, 0);
+	for (k = 0; k < nmiss; k++) {
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, n->topo->nodes[miss[k].node].name);
+		lua_setfield(L, -2, "node");
+		lua_pushstring(L, ip_format(&miss[k].dst, true, dst));
+		lua_setfield(L, -2, "dst");
+		lua_pushinteger(L, miss[k].have);
+		lua_setfield(L, -2, "have");
+		lua_pushinteger(L, miss[k].want);
+		lua_setfield(L, -2, "want");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	free(miss);
+	lua_pushinteger(L, routers);
+	return 2;
+}
+
+/* lunet._cli_argv(node, tool) -> the argv prefix reaching the node's
+ * daemons with tool ("vtysh", "birdc"), or nil and why. */
+static int l_cli_argv(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	const char *tool = luaL_checkstring(L, 2);
+	const struct topo_routing *r = topo_routing(n->topo, i);
+	char *argv[8], buf[ROUTING_PATHSIZ + 16];
+	int k, count;
+
+	count = routing_cli_argv(n->topo, i, tool, argv, buf, sizeof(buf));
+	if (count < 0) {
+		lua_pushnil(L);
+		if (!r)
+			lua_pushfstring(L, "%s runs no routing daemon",
+					n->topo->nodes[i].name);
+		else
+			lua_pushfstring(L, "%s runs %s, not what %s talks to",
+					n->topo->nodes[i].name,
+					topo_daemon_name(r->daemon), tool);
+		return 2;
+	}
+	lua_createtable(L, count, 0);
+	for (k = 0; k < count; k++) {
+		lua_pushstring(L, argv[k]);
+		lua_rawseti(L, -2, k + 1);
+	}
+	return 1;
+}
+
+/* lunet._routes(node) -> the node's FIB, one route a line. */
+static int l_routes(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	char *text = NULL;
+	int rc;
+
+	lnet_need_running(L, n);
+	rc = routing_fib_format(n->topo, i, &text);
+	if (rc)
+		return luaL_error(L, "node %s: cannot read its FIB: %s",
+				  n->topo->nodes[i].name, strerror(-rc));
+	lua_pushstring(L, text);
+	free(text);
+	return 1;
+}
+
+/* lunet._daemons(node) -> alive, total (0, 0 for a node without). */
+static int l_daemons(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	int total, alive;
+
+	alive = n->emu ? routing_node_alive(n->topo, i, &total) : 0;
+	if (!n->emu)
+		total = 0;
+	lua_pushinteger(L, alive);
+	lua_pushinteger(L, total);
+	return 2;
+}
+
+/* lunet._routing(node) -> {proto=, daemon=, asn=, router_id=} or nil. */
+static int l_routing(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t i = lnode_check(L, 1, &n);
+	const struct topo_routing *r = topo_routing(n->topo, i);
+	char ip[IP_STRLEN];
+
+	if (!r) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, topo_proto_name(r->proto));
+	lua_setfield(L, -2, "proto");
+	lua_pushstring(L, topo_daemon_name(r->daemon));
+	lua_setfield(L, -2, "daemon");
+	if (r->asn) {
+		lua_pushinteger(L, r->asn);
+		lua_setfield(L, -2, "asn");
+	}
+	if (r->router_id) {
+		lua_pushstring(L, ip_format(&(struct ip_prefix){ r->router_id,
+								 32 },
+					    false, ip));
+		lua_setfield(L, -2, "router_id");
+	}
+	return 1;
+}
+
+void lrouting_open(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "_fib_missing", l_fib_missing },
+		{ "_cli_argv", l_cli_argv },
+		{ "_routes", l_routes },
+		{ "_daemons", l_daemons },
+		{ "_routing", l_routing },
+		{ NULL, NULL },
+	};
+
+	luaL_setfuncs(L, fns, 0);
+}
