@@ -34,6 +34,7 @@ struct lnet {
 #define LNODE_MT "lunet.node"
 #define LLINK_MT "lunet.link"
 #define LNET_NAME "lunet.name" /* registry: name override */
+#define LNET_FILE "lunet.file" /* registry: the topology file running */
 
 /* Opens the module: sets the global "lunet" and package.loaded.lunet, and
  * runs the Lua library compiled into the binary.  Returns 0 or a Lua
@@ -79,6 +80,20 @@ int lstats_node(lua_State *L);
  * of net:link() (the table at opts) for link l; applying those kept
  * before the start (raises an error after tearing the network down). */
 void limpair_open(lua_State *L);
+/* The impairment options of net:link() and l:impair{}, as struct lopt
+ * entries (lopts.h); "dup" and "corruption" are aliases
+ * (impair_param_find()). */
+#define LIMPAIR_OPTS                                                          \
+	{ "delay", LOPT_DURATION }, { "jitter", LOPT_DURATION },              \
+	{ "loss", LOPT_NUMBER | LOPT_STRING },                                \
+	{ "corrupt", LOPT_NUMBER | LOPT_STRING },                             \
+	{ "duplicate", LOPT_NUMBER | LOPT_STRING },                           \
+	{ "reorder", LOPT_NUMBER | LOPT_STRING },                             \
+	{ "rate", LOPT_NUMBER | LOPT_STRING },                                \
+	{ "limit", LOPT_INTEGER | LOPT_STRING },                              \
+	{ "seed", LOPT_INTEGER | LOPT_STRING },                               \
+	{ "dup", LOPT_NUMBER | LOPT_STRING | LOPT_HIDDEN },                   \
+	{ "corruption", LOPT_NUMBER | LOPT_STRING | LOPT_HIDDEN }
 void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l);
 void limpair_apply(lua_State *L, struct lnet *n);
 void limpair_free(struct lnet *n);
