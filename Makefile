@@ -48,7 +48,7 @@ test_nl_OBJ := core/netlink/nl.o core/netlink/rtnl.o
 test_nl_live_OBJ := core/netlink/nl.o core/netlink/rtnl.o
 test_state_OBJ := core/control/state.o core/sys/proc.o core/sys/intr.o $(TOPO_SRC:.c=.o)
 test_probe_OBJ := core/observe/probe.o core/sys/netns.o
-test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o
+test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o lua/lopts.o
 test_events_OBJ := core/observe/events.o
 test_stream_OBJ := core/observe/stream.o core/sys/netns.o
 test_ctl_OBJ := core/control/ctl.o
