@@ -280,6 +280,7 @@ void lnet_start(lua_State *L, struct lnet *n)
 		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
 	limpair_apply(L, n);
 	n->started = now() - t0;
+	n->built = true;
 }
 
 void lnet_stop(lua_State *L, struct lnet *n)

@@ -24,6 +24,7 @@ struct lnet {
 	struct topo *topo;
 	struct emu *emu; /* NULL until started */
 	double started;  /* seconds the last build took */
+	bool built;	 /* started at least once, maybe stopped since */
 	/* Impairments set before the start, per link end (2 * link + side),
 	 * applied by net:start() (limpair.c). */
 	struct impair_spec *imp;
