@@ -181,7 +181,7 @@ int cmd_run(int argc, char **argv)
 	int i = cli_common_opts(argc, argv, "run");
 
 	if (argc - i > 1)
-		cli_usage_exit("run");
+		cli_bad_args("run", "unexpected argument '%s'", argv[i + 1]);
 	return run_file(i < argc ? argv[i] : NULL, false, NULL);
 }
 
@@ -190,7 +190,7 @@ int cmd_up(int argc, char **argv)
 	int i = cli_common_opts(argc, argv, "up");
 
 	if (argc - i > 1)
-		cli_usage_exit("up");
+		cli_bad_args("up", "unexpected argument '%s'", argv[i + 1]);
 	return run_file(i < argc ? argv[i] : NULL, true, NULL);
 }
 
