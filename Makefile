@@ -53,6 +53,8 @@ test_events_OBJ := core/observe/events.o
 test_stream_OBJ := core/observe/stream.o core/sys/netns.o
 test_ctl_OBJ := core/control/ctl.o
 UNIT += test_stats
+UNIT += test_lopts
+test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
 test_impair_OBJ := core/impair/impair_spec.o core/impair/impair_prog.o core/netlink/bpf.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
