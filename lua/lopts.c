@@ -342,7 +342,7 @@ static int l_check_opts(lua_State *L)
 	while (lua_next(L, 3)) {
 		/* the names and types stay valid: spec holds them */
 		if (lua_type(L, -2) != LUA_TSTRING)
-			return luaL_error(L, "_check_opts: spec keys are names");
+			return luaL_error(L, "_check_opts: keys are names");
 		known[i].name = lua_tostring(L, -2);
 		known[i].type = parse_type(L, luaL_checkstring(L, -1));
 		i++;

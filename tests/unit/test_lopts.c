@@ -46,7 +46,8 @@ static int l_get(lua_State *L)
 
 	lopts_check(L, 1, known, "get()");
 	s = lopts_string(L, 1, "s");
-	lua_pushfstring(L, "%d %d %f %s", /* %f: Lua's %.14g */ (int)lopts_integer(L, 1, "n", -1),
+	/* Lua's %f is %.14g */
+	lua_pushfstring(L, "%d %d %f %s", (int)lopts_integer(L, 1, "n", -1),
 			(int)lopts_boolean(L, 1, "b", true),
 			(double)lopts_number(L, 1, "d", 0.5), s ? s : "-");
 	return 1;
@@ -233,9 +234,12 @@ static void test_impair_keys(void **state_)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accepted), cmocka_unit_test(test_unknown),
-		cmocka_unit_test(test_types),	 cmocka_unit_test(test_where),
-		cmocka_unit_test(test_getters),	 cmocka_unit_test(test_from_lua),
+		cmocka_unit_test(test_accepted),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_where),
+		cmocka_unit_test(test_getters),
+		cmocka_unit_test(test_from_lua),
 		cmocka_unit_test(test_impair_keys),
 	};
 
