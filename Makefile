@@ -56,7 +56,7 @@ test_plan_OBJ := $(TOPO_SRC:.c=.o)
 test_rtnl_OBJ := core/netlink/rtnl.o
 test_nl_OBJ := core/netlink/nl.o core/netlink/rtnl.o
 test_state_OBJ := core/control/state.o core/sys/proc.o core/sys/intr.o $(TOPO_SRC:.c=.o)
-test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o
+test_topo_gen_OBJ := $(TOPO_SRC:.c=.o) lua/lib/embed.o lua/lopts.o
 test_events_OBJ := core/observe/events.o
 test_stream_OBJ := core/observe/stream.o core/sys/netns.o
 test_ctl_OBJ := core/control/ctl.o
@@ -65,6 +65,8 @@ UNIT += test_routing test_routing_conf
 test_routing_OBJ := $(TOPO_SRC:.c=.o)
 test_routing_conf_OBJ := core/routing/frr_conf.o core/routing/bird_conf.o \
 	$(TOPO_SRC:.c=.o)
+UNIT += test_lopts
+test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
 test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)

@@ -16,6 +16,7 @@
 #include <ev.h>
 
 #include "core/observe/capture.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -38,58 +39,46 @@ static struct lcapture *check_capture(lua_State *L, int idx)
 
 /* ---- Options ------------------------------------------------------------ */
 
-struct lopts {
+struct cap_opts {
 	const char *file;
 	const char *intf;
 	struct capture_opts o;
 };
 
-static lua_Integer opt_int(lua_State *L, int t, const char *key)
-{
-	lua_Integer v;
+/* The options of node:capture{}; link:capture{} takes them but the
+ * first, intf. */
+static const struct lopt known[] = {
+	{ "intf", LOPT_STRING },	{ "file", LOPT_STRING },
+	{ "filter", LOPT_STRING },	{ "count", LOPT_INTEGER },
+	{ "snaplen", LOPT_INTEGER },	{ "size", LOPT_INTEGER },
+	{ "files", LOPT_INTEGER },	{ NULL, 0 },
+};
 
-	lua_getfield(L, t, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0)
+static uint64_t count_opt(lua_State *L, int t, const char *key)
+{
+	lua_Integer v = lopts_integer(L, t, key, 0);
+
+	if (v < 0)
 		luaL_error(L, "capture: '%s' must be a whole number >= 0", key);
-	v = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	return v;
+	return (uint64_t)v;
 }
 
-/* The strings stay on the stack above t: the table holds them anyway. */
-static const char *opt_str(lua_State *L, int t, const char *key)
-{
-	const char *s;
-
-	lua_getfield(L, t, key);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	if (lua_type(L, -1) != LUA_TSTRING)
-		luaL_error(L, "capture: '%s' must be a string", key);
-	s = lua_tostring(L, -1);
-	lua_pop(L, 1);
-	return s;
-}
-
-static void read_opts(lua_State *L, int t, struct lopts *lo)
+/* The table at t, checked (what names the call) and read into lo. */
+static void read_opts(lua_State *L, int t, const struct lopt *takes,
+		      const char *what, struct cap_opts *lo)
 {
 	luaL_checktype(L, t, LUA_TTABLE);
+	lopts_check(L, t, takes, "%s:capture{}", what);
 	memset(lo, 0, sizeof(*lo));
-	lo->file = opt_str(L, t, "file");
+	lo->file = lopts_string(L, t, "file");
 	if (!lo->file)
-		luaL_error(L, "capture: 'file' is required");
-	lo->intf = opt_str(L, t, "intf");
-	lo->o.filter = opt_str(L, t, "filter");
-	lo->o.count = (uint64_t)opt_int(L, t, "count");
-	lo->o.snaplen = (int)opt_int(L, t, "snaplen");
-	lo->o.file_size = (uint64_t)opt_int(L, t, "size");
-	lo->o.nfiles = (unsigned)opt_int(L, t, "files");
+		luaL_error(L, "%s:capture{}: option 'file' is required", what);
+	lo->intf = lopts_string(L, t, "intf");
+	lo->o.filter = lopts_string(L, t, "filter");
+	lo->o.count = count_opt(L, t, "count");
+	lo->o.snaplen = (int)count_opt(L, t, "snaplen");
+	lo->o.file_size = count_opt(L, t, "size");
+	lo->o.nfiles = (unsigned)count_opt(L, t, "files");
 	if (lo->o.nfiles && !lo->o.file_size)
 		luaL_error(L, "capture: 'files' needs 'size'");
 }
@@ -175,14 +164,16 @@ void lcapture_push(lua_State *L, int net, const struct capture_spec *sp,
 int lcapture_link(lua_State *L)
 {
 	struct capture_spec sp = {.kind = CAPTURE_LINK};
+	char what[176], name[160];
 	const struct topo_link *l;
-	struct lopts lo;
+	struct cap_opts lo;
 	struct lnet *n;
 
 	sp.link = llink_check(L, 1, &n);
-	read_opts(L, 2, &lo);
-	if (lo.intf)
-		luaL_error(L, "capture: 'intf' is for node:capture()");
+	snprintf(what, sizeof(what), "link %s",
+		 topo_link_name(n->topo, sp.link, name, sizeof(name)));
+	/* all but intf: a link's capture is of both its ends */
+	read_opts(L, 2, known + 1, what, &lo);
 	l = &n->topo->links[sp.link];
 	sp.node = n->topo->ports[l->port[0]].node;
 	sp.peer = n->topo->ports[l->port[1]].node;
@@ -194,13 +185,15 @@ int lcapture_link(lua_State *L)
 int lcapture_node(lua_State *L)
 {
 	struct capture_spec sp = {.kind = CAPTURE_NODE};
-	struct lopts lo;
+	char what[96];
+	struct cap_opts lo;
 	struct lnet *n;
 	char spec[160];
 	struct err err;
 
 	sp.node = lnode_check(L, 1, &n);
-	read_opts(L, 2, &lo);
+	snprintf(what, sizeof(what), "node %s", n->topo->nodes[sp.node].name);
+	read_opts(L, 2, known, what, &lo);
 	if (lo.intf) {
 		snprintf(spec, sizeof(spec), "%s:%s",
 			 n->topo->nodes[sp.node].name, lo.intf);

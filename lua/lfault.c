@@ -26,6 +26,7 @@
 
 #include "core/engine/engine.h"
 #include "lua/lfault_int.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -218,18 +219,18 @@ static void node_links(lua_State *L, struct lnet *n, struct fstate *st,
 /* node:fail([{kill = true}]) */
 static int l_fail(lua_State *L)
 {
+	static const struct lopt known[] = {
+		{ "kill", LOPT_BOOLEAN },
+		{ NULL, 0 },
+	};
 	struct lnet *n;
 	uint32_t i = lnode_check(L, 1, &n);
 	struct fstate *st;
-	bool hard = false;
+	bool hard;
 	int procs;
 
-	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TTABLE);
-		lua_getfield(L, 2, "kill");
-		hard = lua_toboolean(L, -1);
-		lua_pop(L, 1);
-	}
+	lopts_check(L, 2, known, "node %s:fail{}", lfault_node_name(n, i));
+	hard = lopts_boolean(L, 2, "kill", false);
 	lua_settop(L, 2);
 	lua_getiuservalue(L, 1, 1);
 	st = lfault_fstate_push(L, 3); /* at 4 */

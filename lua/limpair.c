@@ -16,6 +16,7 @@
 #include "core/engine/engine.h"
 #include "core/impair/impair.h"
 #include "lua/lfault_int.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -44,8 +45,7 @@ static void read_param(lua_State *L, struct impair_spec *s,
 			break;
 		case IMP_LIMIT:
 		case IMP_SEED:
-			if (!lua_isinteger(L, -1))
-				luaL_error(L, "%s: a whole number", key);
+			/* an integer: lopts_check() saw to it */
 			snprintf(buf, sizeof(buf), "%lld",
 				 (long long)lua_tointeger(L, -1));
 			break;
@@ -53,23 +53,17 @@ static void read_param(lua_State *L, struct impair_spec *s,
 			snprintf(buf, sizeof(buf), "%.17g", v);
 		}
 		text = buf;
-	} else if (lua_type(L, -1) == LUA_TSTRING) {
-		text = lua_tostring(L, -1);
 	} else {
-		luaL_error(L, "%s: a number or a string, not %s", key,
-			   luaL_typename(L, -1));
-		return;
+		text = lua_tostring(L, -1); /* a string: lopts_check() */
 	}
 	if (impair_spec_parse(s, p, text, &err))
 		luaL_error(L, "%s", err.msg);
 }
 
-/* Reads the parameters in the table at idx into s.  With strict, any
- * other key is an error, except those in also (NULL-terminated). */
-static void read_spec(lua_State *L, int idx, struct impair_spec *s,
-		      bool strict, const char *const *also)
+/* Reads the impairments in the options table at idx (checked with
+ * LIMPAIR_OPTS among its options) into s; other keys are not its. */
+static void read_spec(lua_State *L, int idx, struct impair_spec *s)
 {
-	const char *const *a;
 	enum impair_param p;
 	const char *k;
 
@@ -82,18 +76,8 @@ static void read_spec(lua_State *L, int idx, struct impair_spec *s,
 		}
 		k = lua_tostring(L, -2);
 		p = impair_param_find(k);
-		if (p != IMP_NPARAMS) {
+		if (p != IMP_NPARAMS)
 			read_param(L, s, p, k);
-		} else if (strict) {
-			for (a = also; a && *a && strcmp(*a, k); a++)
-				;
-			if (!a || !*a)
-				luaL_error(L,
-					   "unknown impairment '%s' (delay, "
-					   "jitter, loss, corrupt, duplicate, "
-					   "reorder, rate, limit, seed)",
-					   k);
-		}
 		lua_pop(L, 1);
 	}
 }
@@ -203,20 +187,26 @@ static int side_of(lua_State *L, int idx, struct lnet *n, uint32_t l)
  *           limit=, seed=, from= } */
 static int l_impair(lua_State *L)
 {
-	static const char *const also[] = { "from", NULL };
+	static const struct lopt known[] = {
+		LIMPAIR_OPTS,
+		{ "from", LOPT_NODE | LOPT_STRING },
+		{ NULL, 0 },
+	};
 	struct impair_spec s;
 	struct lnet *n;
 	uint32_t l = llink_check(L, 1, &n);
+	char name[160];
 	int from = -1;
 
 	lua_settop(L, 2);
+	lopts_check(L, 2, known, "link %s:impair{}",
+		    topo_link_name(n->topo, l, name, sizeof(name)));
 	if (lua_isnil(L, 2)) {
 		lua_newtable(L);
 		lua_replace(L, 2);
 	}
-	luaL_checktype(L, 2, LUA_TTABLE);
 	memset(&s, 0, sizeof(s));
-	read_spec(L, 2, &s, true, also);
+	read_spec(L, 2, &s);
 	if (lua_getfield(L, 2, "from") != LUA_TNIL)
 		from = side_of(L, -1, n, l);
 	lua_pop(L, 1);
@@ -286,7 +276,7 @@ void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l)
 	if (lua_isnoneornil(L, opts))
 		return;
 	memset(&s, 0, sizeof(s));
-	read_spec(L, opts, &s, false, NULL);
+	read_spec(L, opts, &s);
 	if (!impair_spec_empty(&s))
 		impair_link(L, n, l, -1, &s);
 }

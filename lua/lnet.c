@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/engine/engine.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -70,15 +71,14 @@ static const char *override_name(lua_State *L, const char *name)
 
 static int l_network(lua_State *L)
 {
+	static const struct lopt known[] = { { NULL, 0 } };
 	const char *name = luaL_optstring(L, 1, "net");
 	struct lnet *n;
 	struct err err;
 
 	lua_settop(L, 2);
+	lopts_check(L, 2, known, "lunet.network(\"%s\")", name);
 	name = override_name(L, name);
-
-	if (!lua_isnoneornil(L, 2))
-		luaL_checktype(L, 2, LUA_TTABLE);
 	if (topo_check_name(name, &err))
 		return luaL_error(L, "%s", err.msg);
 	n = lua_newuserdatauv(L, sizeof(*n), 2);
@@ -98,48 +98,12 @@ static int l_network(lua_State *L)
 	return 1;
 }
 
-static const char *opt_string(lua_State *L, int t, const char *key)
-{
-	const char *s = NULL;
-
-	if (lua_isnoneornil(L, t))
-		return NULL;
-	if (lua_getfield(L, t, key) != LUA_TNIL) {
-		if (!lua_isstring(L, -1))
-			luaL_error(L, "option '%s' must be a string", key);
-		s = lua_tostring(L, -1);
-	}
-	lua_pop(L, 1); /* s stays valid: the options table holds it */
-	return s;
-}
-
-static bool opt_bool(lua_State *L, int t, const char *key)
-{
-	bool b;
-
-	if (lua_isnoneornil(L, t))
-		return false;
-	lua_getfield(L, t, key);
-	b = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return b;
-}
-
-static lua_Integer opt_int(lua_State *L, int t, const char *key)
-{
-	lua_Integer v = 0;
-	int isnum;
-
-	if (lua_isnoneornil(L, t))
-		return 0;
-	if (lua_getfield(L, t, key) != LUA_TNIL) {
-		v = lua_tointegerx(L, -1, &isnum);
-		if (!isnum)
-			luaL_error(L, "option '%s' must be an integer", key);
-	}
-	lua_pop(L, 1);
-	return v;
-}
+/* The options of each kind of node, by enum topo_kind. */
+static const struct lopt node_opts[][2] = {
+	[TOPO_HOST] = { { "ip", LOPT_STRING }, { NULL, 0 } },
+	[TOPO_SWITCH] = { { "stp", LOPT_BOOLEAN }, { NULL, 0 } },
+	[TOPO_ROUTER] = { { "lo", LOPT_STRING }, { NULL, 0 } },
+};
 
 static int add_node(lua_State *L, enum topo_kind kind)
 {
@@ -150,12 +114,12 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	struct err err;
 	int i;
 
-	if (!lua_isnoneornil(L, 3))
-		luaL_checktype(L, 3, LUA_TTABLE);
+	lopts_check(L, 3, node_opts[kind], "%s %s", topo_kind_name(kind),
+		    name);
 	need_stopped(L, n);
-	o.stp = opt_bool(L, 3, "stp");
-	o.ip = opt_string(L, 3, "ip");
-	o.lo = opt_string(L, 3, "lo");
+	o.stp = lopts_boolean(L, 3, "stp", false);
+	o.ip = lopts_string(L, 3, "ip");
+	o.lo = lopts_string(L, 3, "lo");
 	caller_where(L, &o.where, file, sizeof(file));
 	i = topo_node_add(n->topo, name, kind, &o, &err);
 	if (i < 0)
@@ -179,6 +143,15 @@ static int l_router(lua_State *L)
 	return add_node(L, TOPO_ROUTER);
 }
 
+/* The link's own options, then those of its impairments. */
+static const struct lopt link_opts[] = {
+	{ "ifname1", LOPT_STRING }, { "ifname2", LOPT_STRING },
+	{ "ip1", LOPT_STRING },	    { "ip2", LOPT_STRING },
+	{ "mac1", LOPT_STRING },    { "mac2", LOPT_STRING },
+	{ "mtu", LOPT_INTEGER },    LIMPAIR_OPTS,
+	{ NULL, 0 },
+};
+
 static int l_link(lua_State *L)
 {
 	struct lnet *n = lnet_check(L, 1);
@@ -190,16 +163,16 @@ static int l_link(lua_State *L)
 
 	a = lnode_arg(L, 2, n);
 	b = lnode_arg(L, 3, n);
-	if (!lua_isnoneornil(L, 4))
-		luaL_checktype(L, 4, LUA_TTABLE);
+	lopts_check(L, 4, link_opts, "net:link(%s, %s)",
+		    n->topo->nodes[a].name, n->topo->nodes[b].name);
 	need_stopped(L, n);
-	o.ifname[0] = opt_string(L, 4, "ifname1");
-	o.ifname[1] = opt_string(L, 4, "ifname2");
-	o.addr[0] = opt_string(L, 4, "ip1");
-	o.addr[1] = opt_string(L, 4, "ip2");
-	o.mac[0] = opt_string(L, 4, "mac1");
-	o.mac[1] = opt_string(L, 4, "mac2");
-	o.mtu = opt_int(L, 4, "mtu");
+	o.ifname[0] = lopts_string(L, 4, "ifname1");
+	o.ifname[1] = lopts_string(L, 4, "ifname2");
+	o.addr[0] = lopts_string(L, 4, "ip1");
+	o.addr[1] = lopts_string(L, 4, "ip2");
+	o.mac[0] = lopts_string(L, 4, "mac1");
+	o.mac[1] = lopts_string(L, 4, "mac2");
+	o.mtu = lopts_integer(L, 4, "mtu", 0);
 	caller_where(L, &o.where, file, sizeof(file));
 	l = topo_link_add(n->topo, a, b, &o, &err);
 	if (l < 0)
@@ -306,6 +279,7 @@ void lnet_start(lua_State *L, struct lnet *n)
 		luaL_error(L, "%s", err.msg[0] ? err.msg : strerror(-rc));
 	}
 	n->started = now() - t0;
+	n->built = true;
 }
 
 void lnet_stop(lua_State *L, struct lnet *n)

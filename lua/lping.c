@@ -8,6 +8,7 @@
 #include "core/engine/engine.h"
 #include "core/sys/netns.h"
 #include "core/observe/probe.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -191,6 +192,10 @@ static int fill_pairs(struct job *j, struct lnet *n, const uint32_t *hosts,
 
 int lping_pingall(lua_State *L)
 {
+	static const struct lopt known[] = {
+		{ "sample", LOPT_INTEGER },
+		{ NULL, 0 },
+	};
 	struct lnet *n = lnet_check(L, 1);
 	uint32_t *hosts, *src_of, nh = 0;
 	size_t total, npairs;
@@ -199,11 +204,8 @@ int lping_pingall(lua_State *L)
 	double t0;
 	int ok, rc;
 
-	if (lua_istable(L, 2)) {
-		lua_getfield(L, 2, "sample");
-		sample = luaL_optinteger(L, -1, 0);
-		lua_pop(L, 1);
-	}
+	lopts_check(L, 2, known, "net:pingall{}");
+	sample = lopts_integer(L, 2, "sample", 0);
 	lnet_need_running(L, n);
 	hosts = host_list(n, &nh);
 	src_of = malloc((n->topo->nnodes + 1) * sizeof(*src_of));

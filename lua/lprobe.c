@@ -10,6 +10,7 @@
 #include "core/engine/engine.h"
 #include "core/sys/netns.h"
 #include "core/observe/stream.h"
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -143,36 +144,44 @@ static int probe_k(lua_State *L, int status, lua_KContext ctx)
 	return 1;
 }
 
+/* Option key of the (checked) options at t, a duration: def when absent. */
+static double duration_opt(lua_State *L, int t, const char *key, double def)
+{
+	double d = def;
+
+	if (lua_isnoneornil(L, t))
+		return def;
+	if (lua_getfield(L, t, key) != LUA_TNIL)
+		d = ltime_checkduration(L, -1);
+	lua_pop(L, 1);
+	return d;
+}
+
 static void read_opts(lua_State *L, int t, struct stream_opts *o)
 {
+	static const struct lopt known[] = {
+		{ "rate", LOPT_NUMBER },
+		{ "duration", LOPT_DURATION },
+		{ "timeout", LOPT_DURATION },
+		{ "proto", LOPT_STRING },
+		{ NULL, 0 },
+	};
 	const char *proto;
 
+	lopts_check(L, t, known, "net:probe()");
+	o->rate = lopts_number(L, t, "rate", 50);
+	if (!(o->rate > 0 && o->rate <= 10000))
+		luaL_error(L, "probe: rate must be a number of probes per "
+			      "second, from 0 to 10000");
+	o->duration = duration_opt(L, t, "duration", 1);
+	o->timeout = duration_opt(L, t, "timeout", 1);
 	o->proto = STREAM_ICMP;
-	o->rate = 50;
-	o->duration = 1;
-	o->timeout = 1;
-	if (lua_isnoneornil(L, t))
-		return;
-	luaL_checktype(L, t, LUA_TTABLE);
-	if (lua_getfield(L, t, "rate") != LUA_TNIL) {
-		o->rate = lua_tonumber(L, -1);
-		if (!(o->rate > 0 && o->rate <= 10000))
-			luaL_error(L, "probe: rate must be a number of probes "
-				      "per second, from 0 to 10000");
-	}
-	if (lua_getfield(L, t, "duration") != LUA_TNIL)
-		o->duration = ltime_checkduration(L, -1);
-	if (lua_getfield(L, t, "timeout") != LUA_TNIL)
-		o->timeout = ltime_checkduration(L, -1);
-	if (lua_getfield(L, t, "proto") != LUA_TNIL) {
-		proto = luaL_checkstring(L, -1);
-		if (!strcmp(proto, "udp"))
-			o->proto = STREAM_UDP;
-		else if (strcmp(proto, "icmp"))
-			luaL_error(L, "probe: proto must be \"icmp\" or "
-				      "\"udp\", not \"%s\"", proto);
-	}
-	lua_pop(L, 4);
+	proto = lopts_string(L, t, "proto");
+	if (proto && !strcmp(proto, "udp"))
+		o->proto = STREAM_UDP;
+	else if (proto && strcmp(proto, "icmp"))
+		luaL_error(L, "probe: proto must be \"icmp\" or \"udp\", "
+			      "not \"%s\"", proto);
 	if (!(o->duration > 0))
 		luaL_error(L, "probe: duration must be more than 0");
 	if (o->rate * o->duration > STREAM_MAX_PROBES)
@@ -217,7 +226,6 @@ static int l_probe(lua_State *L)
 	struct lprobe *p;
 	int rc;
 
-	lnet_need_running(L, n);
 	lua_settop(L, opts);
 	top = lua_gettop(L);
 	p = lua_newuserdatauv(L, sizeof(*p), 0);
@@ -228,6 +236,7 @@ static int l_probe(lua_State *L)
 	names = top + 2;
 	p->single = single;
 	read_opts(L, opts, &p->o);
+	lnet_need_running(L, n);
 	rc = stream_new(EV_DEFAULT, &p->o, &p->s);
 	if (rc)
 		return luaL_error(L, "probe: %s", strerror(-rc));

@@ -3,6 +3,7 @@
 #include <lualib.h>
 #include <string.h>
 
+#include "lua/lopts.h"
 #include "lua/lunet.h"
 
 extern const char lunet_lua_src[];
@@ -31,6 +32,7 @@ int lunet_open(lua_State *L)
 	llink_open(L);
 	lua_newtable(L);
 	lnet_open(L);
+	lopts_open(L);
 	ltime_open(L);
 	lfault_open(L);
 	lprobe_open(L);

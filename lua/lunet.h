@@ -25,6 +25,7 @@ struct lnet {
 	struct topo *topo;
 	struct emu *emu; /* NULL until started */
 	double started;  /* seconds the last build took */
+	bool built;	 /* started at least once, maybe stopped since */
 	/* Impairments set before the start, per link end (2 * link + side),
 	 * applied by net:start() (limpair.c). */
 	struct impair_spec *imp;
@@ -35,6 +36,7 @@ struct lnet {
 #define LNODE_MT "lunet.node"
 #define LLINK_MT "lunet.link"
 #define LNET_NAME "lunet.name" /* registry: name override */
+#define LNET_FILE "lunet.file" /* registry: the topology file running */
 
 /* Opens the module: sets the global "lunet" and package.loaded.lunet, and
  * runs the Lua library compiled into the binary.  Returns 0 or a Lua
@@ -80,6 +82,20 @@ int lstats_node(lua_State *L);
  * of net:link() (the table at opts) for link l; applying those kept
  * before the start (0 or -errno with err; the caller rolls back). */
 void limpair_open(lua_State *L);
+/* The impairment options of net:link() and l:impair{}, as struct lopt
+ * entries (lopts.h); "dup" and "corruption" are aliases
+ * (impair_param_find()). */
+#define LIMPAIR_OPTS                                                          \
+	{ "delay", LOPT_DURATION }, { "jitter", LOPT_DURATION },              \
+	{ "loss", LOPT_NUMBER | LOPT_STRING },                                \
+	{ "corrupt", LOPT_NUMBER | LOPT_STRING },                             \
+	{ "duplicate", LOPT_NUMBER | LOPT_STRING },                           \
+	{ "reorder", LOPT_NUMBER | LOPT_STRING },                             \
+	{ "rate", LOPT_NUMBER | LOPT_STRING },                                \
+	{ "limit", LOPT_INTEGER | LOPT_STRING },                              \
+	{ "seed", LOPT_INTEGER | LOPT_STRING },                               \
+	{ "dup", LOPT_NUMBER | LOPT_STRING | LOPT_HIDDEN },                   \
+	{ "corruption", LOPT_NUMBER | LOPT_STRING | LOPT_HIDDEN }
 void limpair_link_opts(lua_State *L, int opts, struct lnet *n, uint32_t l);
 int limpair_apply(struct lnet *n, struct err *err);
 void limpair_free(struct lnet *n);

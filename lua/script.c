@@ -85,7 +85,13 @@ int script_dofile(lua_State *L, const char *file, struct err *err)
 		lua_pop(L, 1);
 		return -1;
 	}
-	return pcall(L, 0, err);
+	/* For errors that lost their line to a tail call (lopts.c). */
+	lua_pushstring(L, file ? file : "default");
+	lua_setfield(L, LUA_REGISTRYINDEX, LNET_FILE);
+	rc = pcall(L, 0, err);
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, LNET_FILE);
+	return rc;
 }
 
 int script_method(lua_State *L, int obj, const char *name, struct err *err)

@@ -72,8 +72,7 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hqn:t:", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, cmd, "+hqn:t:", longopts)) != -1) {
 		switch (c) {
 		case 't':
 			cli_topo_opt = optarg;
@@ -87,9 +86,6 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		case 'q':
 			cli_quiet = true;
 			break;
-		default:
-			fprintf(stderr, "Try 'lunet %s --help'.\n", cmd);
-			exit(1);
 		}
 	}
 	return optind;
@@ -155,7 +151,6 @@ void cli_progress_clear(void)
 	progress.phase = -1;
 }
 
-
 void cli_commands(const struct cli_cmd *table, size_t n)
 {
 	cmds = table;
@@ -204,4 +199,101 @@ void cli_help_exit(const char *name)
 {
 	cmd_usage(stdout, name);
 	exit(0);
+}
+
+/* ---- Flags ------------------------------------------------------------- */
+
+void cli_bad_args(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "lunet %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'lunet %s --help'.\n", cmd);
+	exit(1);
+}
+
+/* The long options whose names start with the len bytes of name. */
+static int long_matches(const struct option *longopts, const char *name,
+			size_t len)
+{
+	int n = 0;
+
+	for (; longopts && longopts->name; longopts++) {
+		if (strlen(longopts->name) == len &&
+		    !strncmp(longopts->name, name, len))
+			return 1; /* exact: not ambiguous */
+		n += !strncmp(longopts->name, name, len);
+	}
+	return n;
+}
+
+/* Says what getopt_long() refused (c: '?' or ':') in argv, and exits.  A
+ * long option is always whole in argv[optind - 1]; a short one may sit
+ * inside a cluster ("-qx"), so it is named by optopt. */
+static void refused(int c, char **argv, const char *cmd,
+		    const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	size_t len;
+
+	if (!strncmp(arg, "--", 2) &&
+	    (!optopt || c == ':' || strchr(arg, '='))) {
+		len = strcspn(arg, "=");
+		if (c == ':')
+			cli_bad_args(cmd, "option '%.*s' needs a value",
+				     (int)len, arg);
+		if (optopt)
+			cli_bad_args(cmd, "option '%.*s' takes no value",
+				     (int)len, arg);
+		if (long_matches(longopts, arg + 2, len - 2) > 1)
+			cli_bad_args(cmd, "ambiguous option '%.*s'", (int)len,
+				     arg);
+		cli_bad_args(cmd, "unknown option '%.*s'", (int)len, arg);
+	}
+	if (c == ':')
+		cli_bad_args(cmd, "option '-%c' needs a value", optopt);
+	cli_bad_args(cmd, "unknown option '-%c'", optopt);
+}
+
+int cli_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+	       const struct option *longopts)
+{
+	size_t order = strspn(shortopts, "+-");
+	char opts[128];
+	int c;
+
+	/* ':' (after the '+' or '-') tells a missing value from an
+	 * unknown option, and opterr = 0 keeps getopt's own message, which
+	 * names the command without "lunet", from stderr. */
+	snprintf(opts, sizeof(opts), "%.*s:%s", (int)order, shortopts,
+		 shortopts + order);
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?' || c == ':')
+		refused(c, argv, cmd, longopts);
+	return c;
+}
+
+int cli_plain_opts(int argc, char **argv, const char *cmd, int max)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, cmd, "+hq", longopts)) != -1) {
+		if (c == 'h')
+			cli_help_exit(cmd);
+		cli_quiet = true;
+	}
+	if (max >= 0 && argc - optind > max)
+		cli_bad_args(cmd, "unexpected argument '%s'",
+			     argv[optind + max]);
+	return optind;
 }

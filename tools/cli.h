@@ -36,6 +36,24 @@ extern const char *cli_topo_opt;
  * --topo); exits on a bad one.  Returns the index of the first operand. */
 int cli_common_opts(int argc, char **argv, const char *cmd);
 
+/* Flags.  cli_getopt() is getopt_long() with lunet's messages: an unknown
+ * option, or one without the value it needs, is "lunet CMD: unknown
+ * option '--bogus'" and "Try 'lunet CMD --help'." on stderr, exit status
+ * 1.  It returns what getopt_long() does otherwise. */
+struct option;
+int cli_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
+	       const struct option *longopts);
+
+/* For commands whose only options are --help and --quiet: parses them,
+ * refuses more than max operands (-1: any) naming the first extra one,
+ * and returns the index of the first operand. */
+int cli_plain_opts(int argc, char **argv, const char *cmd, int max);
+
+/* "lunet CMD: <message>" and the --help hint on stderr, exit status 1:
+ * arguments CMD does not take. */
+void cli_bad_args(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
 /* Build and teardown progress on the terminal (LUNET_PROGRESS=1: a line
  * per phase); cli_progress_clear() wipes the line before other output. */
 void cli_progress_install(void);

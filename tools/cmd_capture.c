@@ -76,8 +76,9 @@ static void parse_opts(int argc, char **argv, struct cap_args *a)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hqw:f:c:C:W:s:", longopts,
-				NULL)) != -1) {
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "capture", "hqw:f:c:C:W:s:",
+			       longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_help_exit("capture");
@@ -103,8 +104,6 @@ static void parse_opts(int argc, char **argv, struct cap_args *a)
 		case 's':
 			a->o.snaplen = (int)number(optarg, "-s");
 			break;
-		default:
-			cli_usage_exit("capture");
 		}
 	}
 	if (argc - optind < 2)

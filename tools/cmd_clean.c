@@ -14,7 +14,7 @@
 
 int cmd_down(int argc, char **argv)
 {
-	int i = cli_common_opts(argc, argv, "down"), rc = 0;
+	int i = cli_plain_opts(argc, argv, "down", -1), rc = 0;
 	struct err err;
 	double t0;
 
@@ -81,15 +81,14 @@ int cmd_clean(int argc, char **argv)
 	size_t n, k;
 	int c, i, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "ahq", longopts, NULL)) != -1) {
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "clean", "ahq", longopts)) != -1) {
 		if (c == 'a')
 			all = true;
 		else if (c == 'q')
 			cli_quiet = true;
 		else if (c == 'h')
 			cli_help_exit("clean");
-		else
-			cli_usage_exit("clean");
 	}
 	if (cli_need_root())
 		return 1;

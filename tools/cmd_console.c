@@ -56,8 +56,8 @@ int cmd_console(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+a:hqn:t:", longopts, NULL)) !=
-	       -1) {
+	while ((c = cli_getopt(argc, argv, "console", "+a:hqn:t:",
+			       longopts)) != -1) {
 		if (c == 'a')
 			attach = optarg;
 		else if (c == 'n')
@@ -68,8 +68,6 @@ int cmd_console(int argc, char **argv)
 			cli_quiet = true;
 		else if (c == 'h')
 			cli_help_exit("console");
-		else
-			cli_usage_exit("console");
 	}
 	if (argc - optind > 1 ||
 	    (attach && (optind < argc || name || topo)))

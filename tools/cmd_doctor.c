@@ -10,7 +10,7 @@ int cmd_doctor(int argc, char **argv)
 	const char *path, *missing;
 	int f, p, has, rc = 0;
 
-	cli_common_opts(argc, argv, "doctor");
+	cli_plain_opts(argc, argv, "doctor", 0);
 	if (cli_need_root())
 		return 1;
 	printf("%-9s %-8s %-24s %s\n", "FEATURE", "KERNEL", "CONFIG",

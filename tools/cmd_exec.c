@@ -10,7 +10,7 @@
 
 int cmd_exec(int argc, char **argv)
 {
-	int i = cli_common_opts(argc, argv, "exec"), rc;
+	int i = cli_plain_opts(argc, argv, "exec", -1), rc;
 	char path[NETNS_PATHSIZ];
 	struct state_info info;
 	struct topo *t;

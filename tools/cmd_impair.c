@@ -65,6 +65,10 @@ int cmd_impair(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			cli_help_exit("impair");
+		/* an emulation's name never starts with '-'; the words after
+		 * it are the console's impair command's to check */
+		if (i == 1 && argv[i][0] == '-')
+			cli_bad_args("impair", "unknown option '%s'", argv[i]);
 		if (strpbrk(argv[i], " \t\n'\"\\"))
 			return cli_fail("impair: '%s': no spaces or quotes in "
 					"settings",

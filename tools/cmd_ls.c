@@ -25,7 +25,7 @@ int cmd_ls(int argc, char **argv)
 	size_t n, i;
 	int rc;
 
-	cli_common_opts(argc, argv, "ls");
+	cli_plain_opts(argc, argv, "ls", 0);
 	rc = state_list(&names, &n);
 	if (rc)
 		return cli_fail("%s: %s", state_dir(), strerror(-rc));

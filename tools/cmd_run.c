@@ -87,6 +87,48 @@ static int finish_all(lua_State *L, bool leave_up)
 	return rc;
 }
 
+/* Whether the script started a network itself (running or not now). */
+static bool started_any(lua_State *L)
+{
+	bool any = false;
+	lua_Integer i;
+
+	lnet_push_all(L);
+	for (i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+		any = any || lnet_check(L, -1)->built;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	return any;
+}
+
+/* What a file returned instead of a network, the value on top: nothing
+ * is fine from a script that started its networks itself; anything else
+ * would be ignored, so it is an error that says what it was. */
+static int check_returned(lua_State *L, const char *file)
+{
+	const char *hint = "(end the file with 'return net')";
+	const char *type = luaL_typename(L, -1), *q;
+
+	if (lua_isnil(L, -1))
+		return started_any(L) ? 0 :
+			cli_fail("%s: returned nothing and started no network "
+				 "%s", file, hint);
+	if (lua_istable(L, -1) || lua_isfunction(L, -1) ||
+	    lua_isthread(L, -1))
+		return cli_fail("%s: returned a %s, not a network %s", file,
+				type, hint);
+	/* a handle: its type's name says more than "userdata" */
+	if (lua_isuserdata(L, -1) &&
+	    luaL_getmetafield(L, -1, "__name") == LUA_TSTRING) {
+		type = lua_tostring(L, -1);
+		lua_insert(L, -2);
+	}
+	q = lua_type(L, -1) == LUA_TSTRING ? "\"" : "";
+	return cli_fail("%s: returned a %s (%s%.60s%s), not a network %s",
+			file, type, q, luaL_tolstring(L, -1, NULL), q, hint);
+}
+
 /* Runs file (or --topo); then use, when given, gets the network it
  * started ("lunet console"); else "run" checks it and "up" leaves it. */
 static int run_file(const char *file, bool leave_up,
@@ -118,7 +160,9 @@ static int run_file(const char *file, bool leave_up,
 		n = luaL_testudata(L, -1, LNET_MT);
 		if (n)
 			rc = start_returned(L, n);
-		else if (leave_up)
+		else
+			rc = check_returned(L, file ? file : "default");
+		if (!n && !rc && leave_up)
 			cli_say("lunet: %s returned no network\n",
 			    file ? file : "default");
 		if (!rc && use)
@@ -137,7 +181,7 @@ int cmd_run(int argc, char **argv)
 	int i = cli_common_opts(argc, argv, "run");
 
 	if (argc - i > 1)
-		cli_usage_exit("run");
+		cli_bad_args("run", "unexpected argument '%s'", argv[i + 1]);
 	return run_file(i < argc ? argv[i] : NULL, false, NULL);
 }
 
@@ -146,7 +190,7 @@ int cmd_up(int argc, char **argv)
 	int i = cli_common_opts(argc, argv, "up");
 
 	if (argc - i > 1)
-		cli_usage_exit("up");
+		cli_bad_args("up", "unexpected argument '%s'", argv[i + 1]);
 	return run_file(i < argc ? argv[i] : NULL, true, NULL);
 }
 

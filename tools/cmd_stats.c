@@ -69,8 +69,8 @@ static int parse_opts(int argc, char **argv, struct stats_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "htji:c:s:n:", longopts,
-				NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "stats", "htji:c:s:n:",
+			       longopts)) != -1) {
 		switch (c) {
 		case 'h':
 			cli_help_exit("stats");
@@ -102,9 +102,6 @@ static int parse_opts(int argc, char **argv, struct stats_opts *o)
 						optarg);
 			o->sorted = true;
 			break;
-		default:
-			fprintf(stderr, "Try 'lunet stats --help'.\n");
-			exit(1);
 		}
 	}
 	if (o->mode == MODE_JSON && o->interval > 0)
@@ -116,6 +113,9 @@ static int parse_opts(int argc, char **argv, struct stats_opts *o)
 		return cli_fail("--count needs --interval or --top");
 	if (o->mode == MODE_TOP && !o->sorted)
 		o->sort = STATS_BY_PACKETS;
+	if (argc - optind > 1)
+		cli_bad_args("stats", "unexpected argument '%s'",
+			     argv[optind + 1]);
 	return argc - optind == 1 ? 0 : (cli_usage_exit("stats"), 1);
 }
 

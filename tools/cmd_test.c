@@ -283,7 +283,7 @@ static int parse(int argc, char **argv, struct test_opts *o)
 	o->seed = -1;
 	o->timeout = 300;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "test", "hn:", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			o->junit = optarg;
@@ -314,8 +314,6 @@ static int parse(int argc, char **argv, struct test_opts *o)
 		case 'h':
 			cli_help_exit("test");
 			break;
-		default:
-			cli_usage_exit("test");
 		}
 	}
 	if (optind == argc)

@@ -11,6 +11,7 @@ static int cmd_help(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
 {
+	cli_plain_opts(argc, argv, "version", 0);
 	printf("lunet 0.1.0\n");
 	return 0;
 }
@@ -127,6 +128,8 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		cli_help_exit("help");
+	if (argc > 2)
+		cli_bad_args("help", "unexpected argument '%s'", argv[2]);
 	if (argc > 1 && cli_find_cmd(argv[1]))
 		cli_help_exit(argv[1]);
 	if (argc > 1)

@@ -258,6 +258,15 @@ int impair_args_parse(int argc, char *const *argv, struct impair_spec *s,
 		eq = strchr(w, '=');
 		snprintf(key, sizeof(key), "%.*s",
 			 (int)(eq ? (size_t)(eq - w) : strlen(w)), w);
+		/* The word first: "delay 20ms bogus" is about bogus, not a
+		 * value it lacks. */
+		p = impair_param_find(key);
+		if (p == IMP_NPARAMS && strcmp(key, "from"))
+			return err_set(err, -EINVAL,
+				       "unknown impairment '%s' (delay, jitter, "
+				       "loss, corrupt, duplicate, reorder, rate, "
+				       "limit, seed, from)",
+				       key);
 		if (eq) {
 			val = eq + 1;
 		} else if (i + 1 < argc) {
@@ -265,17 +274,10 @@ int impair_args_parse(int argc, char *const *argv, struct impair_spec *s,
 		} else {
 			return err_set(err, -EINVAL, "%s: needs a value", argv[i]);
 		}
-		if (!strcmp(key, "from")) {
+		if (p == IMP_NPARAMS) {
 			*from = val;
 			continue;
 		}
-		p = impair_param_find(key);
-		if (p == IMP_NPARAMS)
-			return err_set(err, -EINVAL,
-				       "unknown impairment '%s' (delay, jitter, "
-				       "loss, corrupt, duplicate, reorder, rate, "
-				       "limit, seed, from)",
-				       key);
 		rc = impair_spec_parse(s, p, val, err);
 		if (rc)
 			return rc;

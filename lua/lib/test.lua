@@ -80,7 +80,8 @@ end
 -- returned (or raised) the last time.
 function lunet.expect(fn, o)
   if type(fn) ~= "function" then error("expect: a function is required", 2) end
-  o = o or {}
+  o = lunet._check_opts(o, "lunet.expect()", { within = "duration",
+    every = "duration", message = "string" }) or {}
   local within = lunet.duration(o.within or 5)
   local every = lunet.duration(o.every or 0.1)
   local start = lunet.now()
@@ -120,16 +121,17 @@ local link_methods = lunet._methods.link
 -- (half the period by default) and back up, every period, count times (or
 -- until cancelled), as a task: the caller goes on at once.
 function link_methods.flap(link, o)
-  o = o or {}
-  if type(o) ~= "table" then error("flap: options must be a table", 2) end
+  o = lunet._check_opts(o, "link " .. link.name .. ":flap{}", {
+    period = "duration", down = "duration", count = "integer",
+    jitter = "number" }) or {}
   local period = lunet.duration(o.period or 1)
   local down = o.down and lunet.duration(o.down) or period / 2
-  local count, jitter = o.count, o.jitter or 0
+  local count, jitter = o.count and math.tointeger(o.count), o.jitter or 0
   if period <= 0 then error("flap: the period must be more than 0", 2) end
   if down <= 0 or down >= period then
     error("flap: down must be more than 0 and less than the period", 2)
   end
-  if count ~= nil and (math.type(count) ~= "integer" or count < 1) then
+  if count ~= nil and count < 1 then
     error("flap: count must be an integer >= 1", 2)
   end
   if type(jitter) ~= "number" or jitter < 0 or jitter >= 1 then
@@ -179,9 +181,8 @@ local in_runner, warned = false, false
 function lunet.test(name, fn, o)
   if type(name) ~= "string" then error("test: a name is required", 2) end
   if type(fn) ~= "function" then error("test: a function is required", 2) end
-  if o ~= nil and type(o) ~= "table" then
-    error("test: options must be a table", 2)
-  end
+  lunet._check_opts(o, string.format("lunet.test(%q)", name),
+    { timeout = "duration", fresh = "boolean" })
   if not in_runner and not warned then
     warned = true
     io.stderr:write("lunet: lunet.test() cases run under 'lunet test FILE'\n")

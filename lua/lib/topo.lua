@@ -5,47 +5,47 @@ local lunet = ...
 local topo = {}
 lunet.topo = topo
 
--- Options may come from Lua ({n = 4}, or just 4) or from "--topo
--- linear,4", where positional values arrive as [1], [2], ...
-local function opt(o, key, pos, default)
-  local v = o[key]
-  if v == nil and pos then v = o[pos] end
-  if v == nil then v = default end
-  return v
+-- An error about the generator call what, pointing at the call level up
+-- (as for error(): 1 is the function calling fail), the user's line.
+local function fail(level, what, fmt, ...)
+  error(lunet._where(level + 1) .. what .. ": " .. string.format(fmt, ...), 0)
 end
 
-local function need_int(v, what, min, max)
+-- Options may come from Lua ({n = 4}, or just 4) or from "--topo
+-- linear,4", where positional values arrive as [1], [2], ...: those are
+-- the options names lists, in order.  types gives each option's type
+-- (lunet._check_opts), so that a typo ("fattree,K=4") is an error naming
+-- it, not an option silently ignored.  Returns the options by name, and
+-- what names the call in messages.
+local function options(o, gen, names, types)
+  local what = "lunet.topo." .. gen .. "{}"
+  if math.type(o) == "integer" then o = { o } end
+  o = o or {}
+  types.name = "string"
+  if type(o) ~= "table" then return lunet._check_opts(o, what, types, 3) end
+  local named = {}
+  for k, v in pairs(o) do named[k] = v end
+  for i, name in ipairs(names) do
+    if o[i] ~= nil and o[name] ~= nil then
+      fail(3, what, "option '%s' given twice, as [%d] and by name", name, i)
+    end
+    if o[i] ~= nil then named[name], named[i] = o[i], nil end
+  end
+  return lunet._check_opts(named, what, types, 3), what
+end
+
+-- The integer option key of o (def when absent), between min and max.
+local function need_int(o, what, key, def, min, max)
+  local v = o[key]
+  if v == nil then v = def end
+  if math.type(v) == "float" then v = math.tointeger(v) or v end
   if math.type(v) ~= "integer" or v < min or (max and v > max) then
     local range = max and string.format("between %d and %d", min, max)
       or string.format(">= %d", min)
-    error(string.format("%s must be an integer %s, not %s", what, range,
-      tostring(v)), 3)
+    fail(3, what, "option '%s' must be an integer %s (got %s)", key, range,
+      tostring(v))
   end
   return v
-end
-
--- Refuses option names a generator does not know, so that a typo
--- ("fattree,K=4") is not silently ignored.
-local function check_keys(o, gen, known)
-  for k in pairs(o) do
-    local ok = math.type(k) == "integer" and k >= 1 and k <= #known
-    for _, name in ipairs(known) do ok = ok or k == name end
-    if not ok and k ~= "name" then
-      error(string.format("%s: unknown option '%s' (it takes %s)", gen,
-        tostring(k), table.concat(known, ", ")), 4)
-    end
-  end
-end
-
-local function options(o, gen, known)
-  if math.type(o) == "integer" then o = { o } end
-  o = o or {}
-  if type(o) ~= "table" then
-    error(string.format("%s: options must be a table, not %s", gen,
-      type(o)), 3)
-  end
-  check_keys(o, gen, known)
-  return o
 end
 
 -- Address arithmetic for the fabric plans: blocks are sized to powers of
@@ -76,17 +76,18 @@ local function loopback(n)
   return { lo = ipv4(LOOPS + n) .. "/32" }
 end
 
-local function need_room(gen, what, used, size)
+local function need_room(what, parts, used, size)
   if used > size then
-    error(string.format("%s: too large: the %s need %d addresses, the "
-      .. "plan has %d", gen, what, used, size), 3)
+    fail(3, what, "too large: the %s need %d addresses, the plan has %d",
+      parts, used, size)
   end
 end
 
 -- linear{n} : n switches in a line, a host on each (Mininet's linear).
 function topo.linear(o)
-  o = options(o, "linear", { "n" })
-  local n = need_int(opt(o, "n", 1, 2), "linear: n", 1, 100000)
+  local what
+  o, what = options(o, "linear", { "n" }, { n = "integer" })
+  local n = need_int(o, what, "n", 2, 1, 100000)
   local net = lunet.network(o.name or "linear")
   local prev
   for i = 1, n do
@@ -103,12 +104,13 @@ end
 -- Switches and hosts are numbered in the order Mininet makes them
 -- (depth first).
 function topo.tree(o)
-  o = options(o, "tree", { "depth", "fanout" })
-  local depth = need_int(opt(o, "depth", 1, 1), "tree: depth", 1, 20)
-  local fanout = need_int(opt(o, "fanout", 2, 2), "tree: fanout", 1, 1022)
+  local what
+  o, what = options(o, "tree", { "depth", "fanout" },
+    { depth = "integer", fanout = "integer" })
+  local depth = need_int(o, what, "depth", 1, 1, 20)
+  local fanout = need_int(o, what, "fanout", 2, 1, 1022)
   if fanout ^ depth > 100000 then
-    error(string.format("tree: fanout^depth = %.0f hosts is too many",
-      fanout ^ depth), 2)
+    fail(2, what, "fanout^depth = %.0f hosts is too many", fanout ^ depth)
   end
   local net = lunet.network(o.name or "tree")
   local nsw, nh = 0, 0
@@ -130,10 +132,11 @@ end
 -- aggregation and k/2 edge routers, (k/2)^2 core routers, k/2 hosts per
 -- edge router.
 function topo.fattree(o)
-  o = options(o, "fattree", { "k" })
-  local k = need_int(opt(o, "k", 1, 4), "fattree: k", 2, 64)
+  local what
+  o, what = options(o, "fattree", { "k" }, { k = "integer" })
+  local k = need_int(o, what, "k", 4, 2, 64)
   if k % 2 ~= 0 then
-    error(string.format("fattree: k must be even, not %d", k), 2)
+    fail(2, what, "option 'k' must be even (got %d)", k)
   end
   local half = k // 2
   local net = lunet.network(o.name or "fattree")
@@ -150,7 +153,7 @@ function topo.fattree(o)
   local core_blk = pow2(half) * pow2(half)
   local core_base = edge_base + pow2(k) * pow2(half)
   core_base = (core_base + core_blk - 1) // core_blk * core_blk
-  need_room("fattree", "loopbacks", core_base + core_blk, 0x10000)
+  need_room(what, "loopbacks", core_base + core_blk, 0x10000)
   local core = {}
   for c = 1, half * half do
     core[c] = net:router("core" .. c, loopback(core_base + c - 1))
@@ -187,17 +190,18 @@ end
 -- leafspine{spines, leaves, hosts_per_leaf} : every leaf router linked to
 -- every spine router, hosts on the leaves.
 function topo.leafspine(o)
-  o = options(o, "leafspine", { "spines", "leaves", "hosts_per_leaf" })
-  local ns = need_int(opt(o, "spines", 1, 2), "leafspine: spines", 1, 1000)
-  local nl = need_int(opt(o, "leaves", 2, 4), "leafspine: leaves", 1, 4000)
-  local nh = need_int(opt(o, "hosts_per_leaf", 3, 2),
-    "leafspine: hosts_per_leaf", 0, 1000)
+  local what
+  o, what = options(o, "leafspine", { "spines", "leaves", "hosts_per_leaf" },
+    { spines = "integer", leaves = "integer", hosts_per_leaf = "integer" })
+  local ns = need_int(o, what, "spines", 2, 1, 1000)
+  local nl = need_int(o, what, "leaves", 4, 1, 4000)
+  local nh = need_int(o, what, "hosts_per_leaf", 2, 0, 1000)
   local net = lunet.network(o.name or "leafspine")
   local leaf_hosts, leaf_links = pow2(2 * nh), pow2(2 * ns)
   local spine_base = pow2(nl)
-  need_room("leafspine", "host links", leaf_hosts * nl, 0x800000)
-  need_room("leafspine", "leaf-spine links", leaf_links * nl, 0x400000)
-  need_room("leafspine", "loopbacks", spine_base + ns, 0x10000)
+  need_room(what, "host links", leaf_hosts * nl, 0x800000)
+  need_room(what, "leaf-spine links", leaf_links * nl, 0x400000)
+  need_room(what, "loopbacks", spine_base + ns, 0x10000)
   local spine = {}
   for s = 1, ns do
     spine[s] = net:router("spine" .. s, loopback(spine_base + s - 1))
@@ -219,9 +223,11 @@ end
 -- torus{x, y} : an x by y grid of routers wrapped around both ways, a host
 -- on each; with switch = true, switches running spanning tree instead.
 function topo.torus(o)
-  o = options(o, "torus", { "x", "y", "switch" })
-  local x = need_int(opt(o, "x", 1, 3), "torus: x", 3, 1000)
-  local y = need_int(opt(o, "y", 2, x), "torus: y", 3, 1000)
+  local what
+  o, what = options(o, "torus", { "x", "y", "switch" },
+    { x = "integer", y = "integer", switch = "boolean|integer|string" })
+  local x = need_int(o, what, "x", 3, 3, 1000)
+  local y = need_int(o, what, "y", x, 3, 1000)
   local sw = o.switch == true or o.switch == 1 or o.switch == "true"
   local net = lunet.network(o.name or "torus")
   local node = {}
@@ -243,5 +249,4 @@ function topo.torus(o)
   return net
 end
 
-topo._opt, topo._need_int = opt, need_int
 return topo

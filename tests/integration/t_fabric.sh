@@ -53,5 +53,5 @@ grep -q "changed fabric ok" "$TMP/out" || fail "changed fabric"
 assert_clean "$e"
 
 # Mistakes in a --topo spec are named.
-expect_fail "fattree: k must be even" "$LUNET" run --topo fattree,k=3
-expect_fail "unknown option 'spine'" "$LUNET" run --topo leafspine,spine=2
+expect_fail "lunet.topo.fattree\{\}: option 'k' must be even \(got 3\)" "$LUNET" run --topo fattree,k=3
+expect_fail "unknown option 'spine' \(it takes: hosts_per_leaf, leaves, name, spines\)" "$LUNET" run --topo leafspine,spine=2

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "lua/lopts.h"
 #include "topo/topo.h"
 
 extern const char lunet_topo_src[];
@@ -152,6 +153,7 @@ static lua_State *gen_state(void)
 	lua_newtable(L);
 	lua_pushcfunction(L, g_network);
 	lua_setfield(L, -2, "network");
+	lopts_open(L); /* lunet._check_opts, as the generators use it */
 	lua_pushvalue(L, -1);
 	lua_setglobal(L, "lunet");
 	if (luaL_loadbuffer(L, lunet_topo_src, strlen(lunet_topo_src),
@@ -491,13 +493,23 @@ static void test_torus(void **state)
 
 static void test_bad_options(void **state)
 {
-	gen_fails("fattree{k = 5}", "k must be even");
-	gen_fails("fattree{k = 0}", "k must be an integer between 2 and 64");
-	gen_fails("fattree{K = 4}", "unknown option 'K'");
-	gen_fails("leafspine{spines = 'x'}", "spines must be an integer");
-	gen_fails("torus{x = 2}", "torus: x must be");
+	gen_fails("fattree{k = 5}", "lunet.topo.fattree{}: option 'k' must "
+		  "be even (got 5)");
+	gen_fails("fattree{k = 0}", "option 'k' must be an integer between 2 "
+		  "and 64 (got 0)");
+	gen_fails("fattree{K = 4}", "lunet.topo.fattree{}: unknown option 'K' "
+		  "(it takes: k, name)");
+	gen_fails("fattree{4, k = 4}", "option 'k' given twice");
+	gen_fails("linear{2, 3}", "unknown option [2] (it takes: n, name)");
+	gen_fails("leafspine{spines = 'x'}", "lunet.topo.leafspine{}: option "
+		  "'spines' must be an integer (got string)");
+	gen_fails("torus{x = 2}", "lunet.topo.torus{}: option 'x' must be");
+	gen_fails("torus{switch = {}}", "option 'switch' must be an integer, "
+		  "a string or a boolean (got table)");
 	gen_fails("tree{depth = 10, fanout = 10}", "too many");
-	gen_fails("linear('a')", "options must be a table");
+	gen_fails("linear{name = 3}", "option 'name' must be a string");
+	gen_fails("linear('a')", "lunet.topo.linear{}: options must be a "
+		  "table (got string)");
 }
 
 /* The "edge" scope leaves out the router-to-router /31s; "all" routes

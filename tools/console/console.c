@@ -432,6 +432,14 @@ static int exec_cmd(struct console *c, const struct ccmd *k, const char *line,
 		argc = split(line, buf, strlen(line) + 1, argv, MAX_WORDS);
 		ok = argc > 0 && argc - 1 >= k->min && argc - 1 <= k->max;
 	}
+	if (!ok && k->max >= 0 && argc - 1 > k->max) {
+		/* a word too many is named, not taken silently */
+		rc = console_fail(c, k->name, "unexpected '%s' (usage: %s%s%s)",
+				  argv[k->max + 1], k->name,
+				  *k->args ? " " : "", k->args);
+		free(buf);
+		return rc;
+	}
 	if (!ok) {
 		free(buf);
 		return console_fail(c, NULL, "usage: %s%s%s", k->name,

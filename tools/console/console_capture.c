@@ -182,9 +182,10 @@ int console_capture(struct console *c, int argc, char **argv, const char *rest,
 		return console_call(c, "capture", l_list, 1, 0) ? 1 : 0;
 	if (!strcmp(argv[1], "stop")) {
 		if (argc > 3)
-			return console_fail(c, NULL,
-					    "usage: capture stop "
-					    "[ID]");
+			return console_fail(c, "capture",
+					    "unexpected '%s' (usage: capture "
+					    "stop [ID])",
+					    argv[3]);
 		if (argc == 3 && !atoi(argv[2]))
 			return console_fail(c, "capture", "no capture '%s'",
 					    argv[2]);
