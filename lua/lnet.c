@@ -99,11 +99,99 @@ static int l_network(lua_State *L)
 }
 
 /* The options of each kind of node, by enum topo_kind. */
-static const struct lopt node_opts[][2] = {
-	[TOPO_HOST] = { { "ip", LOPT_STRING }, { NULL, 0 } },
-	[TOPO_SWITCH] = { { "stp", LOPT_BOOLEAN }, { NULL, 0 } },
-	[TOPO_ROUTER] = { { "lo", LOPT_STRING }, { NULL, 0 } },
+static const struct lopt host_opts[] = { { "ip", LOPT_STRING },
+					 { NULL, 0 } };
+static const struct lopt switch_opts[] = { { "stp", LOPT_BOOLEAN },
+					   { NULL, 0 } };
+static const struct lopt router_opts[] = {
+	{ "lo", LOPT_STRING },	      { "routing", LOPT_STRING },
+	{ "daemon", LOPT_STRING },    { "asn", LOPT_INTEGER },
+	{ "router_id", LOPT_STRING }, { "config", LOPT_STRING },
+	{ "extra", LOPT_STRING | LOPT_TABLE },
+	{ "bfd", LOPT_BOOLEAN },      { NULL, 0 },
 };
+static const struct lopt *const node_opts[] = {
+	[TOPO_HOST] = host_opts,
+	[TOPO_SWITCH] = switch_opts,
+	[TOPO_ROUTER] = router_opts,
+};
+
+/* opts.extra: one string of config lines, or an array of lines, joined
+ * on the stack (popped by the caller with the rest). */
+static const char *extra_lines(lua_State *L, int opts)
+{
+	luaL_Buffer b;
+	lua_Integer i, n;
+	int t;
+
+	if (lua_getfield(L, opts, "extra") != LUA_TTABLE)
+		return lua_tostring(L, -1);
+	t = lua_absindex(L, -1);
+	n = luaL_len(L, t);
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, t, i) != LUA_TSTRING)
+			luaL_error(L, "option 'extra' must be a string or an "
+				   "array of strings (item %d is a %s)",
+				   (int)i, luaL_typename(L, -1));
+		luaL_addvalue(&b);
+		luaL_addchar(&b, '\n');
+	}
+	luaL_pushresult(&b);
+	return lua_tostring(L, -1);
+}
+
+/* A path given in a topology file is relative to that file's folder. */
+static const char *file_relative(lua_State *L, const char *path,
+				 const char *where)
+{
+	const char *slash = where ? strrchr(where, '/') : NULL;
+
+	if (!path || path[0] == '/' || !slash)
+		return path;
+	lua_pushlstring(L, where, (size_t)(slash - where + 1));
+	lua_pushstring(L, path);
+	lua_concat(L, 2);
+	return lua_tostring(L, -1);
+}
+
+/* The routing options of router i (opts at index 3), if any. */
+static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
+			   const char *where)
+{
+	struct topo_routing_opts o = { 0 };
+	const char *routing = lopts_string(L, 3, "routing");
+	const char *daemon = lopts_string(L, 3, "daemon");
+	lua_Integer asn = lopts_integer(L, 3, "asn", 0);
+	const char *name = n->topo->nodes[i].name;
+	struct err err;
+
+	if (!routing && !daemon && !asn && !lopts_string(L, 3, "config") &&
+	    lua_isnoneornil(L, 3))
+		return;
+	if (routing && topo_proto_parse(routing, &o.proto))
+		luaL_error(L, "router %s: routing '%s' is not one of static, "
+			   "bgp, ospf", name, routing);
+	if (!routing && (daemon || asn || lopts_string(L, 3, "config")))
+		o.proto = TOPO_PROTO_BGP;
+	if (daemon && topo_daemon_parse(daemon, &o.daemon))
+		luaL_error(L, "router %s: daemon '%s' is not one of frr, bird",
+			   name, daemon);
+	if (asn < 0 || asn > (lua_Integer)TOPO_ASN_PRIVATE_LAST)
+		luaL_error(L, "router %s: asn %d is out of range (1 to %u)",
+			   name, (int)asn, TOPO_ASN_PRIVATE_LAST);
+	o.asn = (uint32_t)asn;
+	o.router_id = lopts_string(L, 3, "router_id");
+	o.config = file_relative(L, lopts_string(L, 3, "config"), where);
+	o.extra = extra_lines(L, 3);
+	o.bfd = lopts_boolean(L, 3, "bfd", false);
+	if (o.proto == TOPO_PROTO_STATIC &&
+	    (daemon || o.config || o.extra || o.bfd || o.router_id))
+		luaL_error(L, "router %s: daemon, config, extra, bfd and "
+			   "router_id need routing 'bgp' or 'ospf'", name);
+	if (topo_routing_set(n->topo, i, &o, &err))
+		luaL_error(L, "%s", err.msg);
+}
 
 static int add_node(lua_State *L, enum topo_kind kind)
 {
@@ -124,6 +212,8 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	i = topo_node_add(n->topo, name, kind, &o, &err);
 	if (i < 0)
 		return luaL_error(L, "%s", err.msg);
+	if (kind == TOPO_ROUTER)
+		router_routing(L, n, (uint32_t)i, o.where.file);
 	lnode_push(L, 1, i);
 	return 1;
 }

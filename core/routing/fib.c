@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
 #include "core/netlink/nl.h"
@@ -28,7 +29,7 @@ static int collect(const struct nlmsghdr *nlh, void *data)
 
 	if (rtnl_route_parse(nlh, &r) || r.table != RT_TABLE_MAIN ||
 	    r.type != RTN_UNICAST)
-		return 0;
+		return MNL_CB_OK;
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 64;
 		grown = realloc(f->v, f->cap * sizeof(*f->v));
@@ -37,7 +38,7 @@ static int collect(const struct nlmsghdr *nlh, void *data)
 		f->v = grown;
 	}
 	f->v[f->n++] = r;
-	return 0;
+	return MNL_CB_OK;
 }
 
 /* Dumps router n's main table into f. */

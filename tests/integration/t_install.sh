@@ -103,7 +103,8 @@ gens=$(sed -n 's/^function topo\.\([a-z_]*\)(.*/\1/p' "$SRC/lua/lib/topo.lua")
 expect_completion "$gens" run --topo ""
 expect_completion "$gens" console -t ""
 for g in $gens; do
-	keys=$(sed -n "s/.*options(o, \"$g\", { \(.*\) }).*/\1/p" "$SRC/lua/lib/topo.lua" |
+	# The positional names: options(o, "GEN", { "a", "b" }, types).
+	keys=$(sed -n "s/.*options(o, \"$g\", { \([^}]*\) }.*/\1/p" "$SRC/lua/lib/topo.lua" |
 		tr -d '",' )
 	want=$(for k in $keys; do echo "$g,$k="; done)
 	expect_completion "$want" up --topo "$g,"
