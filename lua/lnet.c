@@ -448,6 +448,8 @@ static int l_index(lua_State *L)
 		lua_pushboolean(L, n->emu != NULL);
 	else if (!strcmp(key, "build_time"))
 		lua_pushnumber(L, n->started);
+	else if (!strcmp(key, "routed"))
+		lua_pushboolean(L, topo_has_daemons(n->topo));
 	else
 		lua_rawget(L, lua_upvalueindex(1));
 	return 1;

@@ -32,11 +32,30 @@ static int start_returned(lua_State *L, struct lnet *n)
 	return 0;
 }
 
-static int check_reachability(lua_State *L)
+/* With routing daemons, the protocols must converge before pingall
+ * means anything: net:converged{} waits for every FIB (60 s at most). */
+static int wait_converged(lua_State *L, struct lnet *n)
+{
+	struct err err;
+
+	if (!topo_has_daemons(n->topo))
+		return 0;
+	if (script_method(L, -1, "converged", &err))
+		return cli_fail("%s", err.msg);
+	lua_getfield(L, -1, "time");
+	cli_say("lunet: %s converged in %.2f s\n", n->topo->name,
+		lua_tonumber(L, -1));
+	lua_pop(L, 2);
+	return 0;
+}
+
+static int check_reachability(lua_State *L, struct lnet *n)
 {
 	struct err err;
 	int ok;
 
+	if (wait_converged(L, n))
+		return 1;
 	if (script_method(L, -1, "pingall", &err))
 		return cli_fail("%s", err.msg);
 	lua_getfield(L, -1, "loss");
@@ -168,7 +187,7 @@ static int run_file(const char *file, bool leave_up,
 		if (!rc && use)
 			rc = use(L, n);
 		else if (!rc && n && !leave_up)
-			rc = check_reachability(L);
+			rc = check_reachability(L, n);
 	}
 	if (finish_all(L, leave_up && !rc))
 		rc = 1;

@@ -138,15 +138,25 @@ static void ospf(FILE *f, const struct topo *t, uint32_t n)
 			continue;
 		fprintf(f, "interface %s\n ip ospf area 0\n",
 			t->ports[port].ifname);
-		if (!segment_routers(t, n, port))
+		if (!segment_routers(t, n, port)) {
 			fprintf(f, " ip ospf passive\n");
-		else if (segment_is_p2p(t, port))
-			fprintf(f, " ip ospf network point-to-point\n");
+		} else {
+			/* Seconds, not OSPF's 10 and 40: an emulated fabric
+			 * should converge as fast as a tuned real one. */
+			if (segment_is_p2p(t, port))
+				fprintf(f, " ip ospf network "
+					   "point-to-point\n");
+			fprintf(f, " ip ospf hello-interval 1\n"
+				   " ip ospf dead-interval 4\n");
+		}
 		if (r->bfd)
 			fprintf(f, " ip ospf bfd\n");
 		fprintf(f, "exit\n!\n");
 	}
-	fprintf(f, "router ospf\n ospf router-id %s\nexit\n!\n",
+	fprintf(f, "router ospf\n ospf router-id %s\n"
+		   " timers throttle spf 0 50 1000\n"
+		   " timers throttle lsa all 0\n"
+		   " timers lsa min-arrival 0\nexit\n!\n",
 		ip_format(&(struct ip_prefix){ r->router_id, 32 }, false, ip));
 }
 

@@ -76,6 +76,44 @@ local function loopback(n)
   return { lo = ipv4(LOOPS + n) .. "/32" }
 end
 
+-- Routing in generated fabrics: routing = "bgp" (FRR unless daemon =
+-- "bird") with the ASNs of RFC 7938: one for the top tier (spines,
+-- cores), one per pod for a fat-tree's aggregation tier, one per leaf or
+-- edge router; or routing = "ospf".  Private 4-byte ASNs (RFC 6996).
+local ROUTING = { routing = "string", daemon = "string",
+                  bfd = "boolean|string" }
+local ASN_TOP, ASN_POD, ASN_LEAF = 4200000000, 4200000100, 4200001000
+
+local function with_routing(types)
+  for k, v in pairs(ROUTING) do types[k] = v end
+  return types
+end
+
+-- Checks o's routing options; returns a function that gives a router's
+-- options: its loopback, and its routing with asn when BGP.
+local function routing_of(o, what)
+  local routing, daemon = o.routing or "static", o.daemon
+  if routing ~= "static" and routing ~= "bgp" and routing ~= "ospf" then
+    fail(3, what, "option 'routing' must be static, bgp or ospf (got %s)",
+      tostring(routing))
+  end
+  if daemon and daemon ~= "frr" and daemon ~= "bird" then
+    fail(3, what, "option 'daemon' must be frr or bird (got %s)", daemon)
+  end
+  if daemon and routing == "static" then
+    fail(3, what, "option 'daemon' needs routing = \"bgp\" or \"ospf\"")
+  end
+  local bfd = o.bfd == true or o.bfd == "true" or o.bfd == 1
+  return function(lo, asn)
+    local r = loopback(lo)
+    if routing == "static" then return r end
+    r.routing, r.daemon = routing, daemon
+    if bfd then r.bfd = true end
+    if routing == "bgp" then r.asn = asn end
+    return r
+  end
+end
+
 local function need_room(what, parts, used, size)
   if used > size then
     fail(3, what, "too large: the %s need %d addresses, the plan has %d",
@@ -133,8 +171,9 @@ end
 -- edge router.
 function topo.fattree(o)
   local what
-  o, what = options(o, "fattree", { "k" }, { k = "integer" })
+  o, what = options(o, "fattree", { "k" }, with_routing({ k = "integer" }))
   local k = need_int(o, what, "k", 4, 2, 64)
+  local router = routing_of(o, what)
   if k % 2 ~= 0 then
     fail(2, what, "option 'k' must be even (got %d)", k)
   end
@@ -156,17 +195,18 @@ function topo.fattree(o)
   need_room(what, "loopbacks", core_base + core_blk, 0x10000)
   local core = {}
   for c = 1, half * half do
-    core[c] = net:router("core" .. c, loopback(core_base + c - 1))
+    core[c] = net:router("core" .. c, router(core_base + c - 1, ASN_TOP))
   end
   for p = 1, k do
     local agg, edge = {}, {}
     for i = 1, half do
       agg[i] = net:router(string.format("agg%d_%d", p, i),
-        loopback((i - 1) * pow2(k) + p - 1))
+        router((i - 1) * pow2(k) + p - 1, ASN_POD + p))
     end
     for e = 1, half do
       edge[e] = net:router(string.format("edge%d_%d", p, e),
-        loopback(edge_base + (p - 1) * pow2(half) + e - 1))
+        router(edge_base + (p - 1) * pow2(half) + e - 1,
+          ASN_LEAF + (p - 1) * half + e))
       local base = HOSTS + (p - 1) * pod_hosts + (e - 1) * edge_blk
       for j = 1, half do
         local h = net:host(string.format("h%d_%d_%d", p, e, j))
@@ -192,7 +232,9 @@ end
 function topo.leafspine(o)
   local what
   o, what = options(o, "leafspine", { "spines", "leaves", "hosts_per_leaf" },
-    { spines = "integer", leaves = "integer", hosts_per_leaf = "integer" })
+    with_routing({ spines = "integer", leaves = "integer",
+                   hosts_per_leaf = "integer" }))
+  local router = routing_of(o, what)
   local ns = need_int(o, what, "spines", 2, 1, 1000)
   local nl = need_int(o, what, "leaves", 4, 1, 4000)
   local nh = need_int(o, what, "hosts_per_leaf", 2, 0, 1000)
@@ -204,10 +246,10 @@ function topo.leafspine(o)
   need_room(what, "loopbacks", spine_base + ns, 0x10000)
   local spine = {}
   for s = 1, ns do
-    spine[s] = net:router("spine" .. s, loopback(spine_base + s - 1))
+    spine[s] = net:router("spine" .. s, router(spine_base + s - 1, ASN_TOP))
   end
   for l = 1, nl do
-    local leaf = net:router("leaf" .. l, loopback(l - 1))
+    local leaf = net:router("leaf" .. l, router(l - 1, ASN_LEAF + l))
     for j = 1, nh do
       local h = net:host(string.format("h%d_%d", l, j))
       net:link(leaf, h, p2p(HOSTS + (l - 1) * leaf_hosts + 2 * (j - 1)))
@@ -220,12 +262,22 @@ function topo.leafspine(o)
   return net
 end
 
+-- A torus router's routing options: no loopback of the plan's own, and
+-- one ASN each (the plan numbers them).
+local function torus_routing(router)
+  local r = router(0, nil)
+  r.lo = nil
+  return r
+end
+
 -- torus{x, y} : an x by y grid of routers wrapped around both ways, a host
 -- on each; with switch = true, switches running spanning tree instead.
 function topo.torus(o)
   local what
   o, what = options(o, "torus", { "x", "y", "switch" },
-    { x = "integer", y = "integer", switch = "boolean|integer|string" })
+    with_routing({ x = "integer", y = "integer",
+                   switch = "boolean|integer|string" }))
+  local routing = routing_of(o, what)
   local x = need_int(o, what, "x", 3, 3, 1000)
   local y = need_int(o, what, "y", x, 3, 1000)
   local sw = o.switch == true or o.switch == 1 or o.switch == "true"
@@ -236,7 +288,7 @@ function topo.torus(o)
     for j = 1, y do
       local name = string.format("%d_%d", i, j)
       node[i][j] = sw and net:switch("s" .. name, { stp = true })
-        or net:router("r" .. name)
+        or net:router("r" .. name, torus_routing(routing))
       net:link(node[i][j], net:host("h" .. name))
     end
   end

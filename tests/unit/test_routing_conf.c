@@ -142,9 +142,14 @@ static void test_frr_ospf(void **state)
 		 "%s"
 		 "interface lo\n ip ospf area 0\n ip ospf passive\nexit\n!\n"
 		 "interface eth0\n ip ospf area 0\n"
-		 " ip ospf network point-to-point\nexit\n!\n"
+		 " ip ospf network point-to-point\n"
+		 " ip ospf hello-interval 1\n ip ospf dead-interval 4\n"
+		 "exit\n!\n"
 		 "interface eth1\n ip ospf area 0\n ip ospf passive\nexit\n!\n"
-		 "router ospf\n ospf router-id 10.255.0.2\nexit\n!\n"
+		 "router ospf\n ospf router-id 10.255.0.2\n"
+		 " timers throttle spf 0 50 1000\n"
+		 " timers throttle lsa all 0\n"
+		 " timers lsa min-arrival 0\nexit\n!\n"
 		 "end\n",
 		 head);
 	assert_string_equal(conf, want);
