@@ -16,6 +16,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/fault.h"
 #include "core/sys/netns.h"
+#include "core/routing/routing.h"
 #include "core/sys/proc.h"
 #include "core/control/state.h"
 #include "lua/lfault_int.h"
@@ -191,8 +192,32 @@ int lfault_stop_procs(lua_State *L, struct lnet *n, int st, uint32_t i,
 	return count;
 }
 
+/* Starts again the routing daemons of node i if some are gone (killed by
+ * node:fail{kill = true}, or dead), from the config they had; returns how
+ * many were gone. */
+static int restart_daemons(lua_State *L, struct lnet *n, uint32_t i)
+{
+	int total, alive;
+	struct err err;
+
+	if (!n->topo->nodes[i].routing)
+		return 0;
+	alive = routing_node_alive(n->topo, i, &total);
+	if (alive == total)
+		return 0;
+	/* What is left of them (a daemon of several that died) goes first. */
+	routing_node_kill(n->topo, i);
+	err_clear(&err);
+	if (routing_node_start(n->topo, i, &err))
+		luaL_error(L, "%s", err.msg);
+	levent(L, "daemons_restart", "net:s", n->topo->name, "node:s",
+	       n->topo->nodes[i].name, "daemons:i", (long long)total, NULL);
+	return total - alive;
+}
+
 /* Thaws what lfault_stop_procs() froze in node i, or starts again the
- * recorded processes of node i that are gone.  Returns how many. */
+ * recorded processes of node i that are gone, and its routing daemons.
+ * Returns how many. */
 int lfault_restore_procs(lua_State *L, struct lnet *n, int st, uint32_t i)
 {
 	struct fault_proc p;
@@ -232,7 +257,7 @@ int lfault_restore_procs(lua_State *L, struct lnet *n, int st, uint32_t i)
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
-	return count;
+	return count + restart_daemons(L, n, i);
 }
 
 /* Kills the processes a test started, starts again the ones from before
@@ -268,4 +293,6 @@ void lfault_reset_procs(lua_State *L, struct lnet *n, int sti)
 	lua_insert(L, -2);
 	lua_setfield(L, -2, "procs");
 	lua_pop(L, 2);
+	for (k = 0; k < (lua_Integer)n->topo->nnodes; k++)
+		restart_daemons(L, n, (uint32_t)k);
 }

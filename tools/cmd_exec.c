@@ -1,17 +1,44 @@
 /* "lunet exec": a command run inside a node of a running emulation. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/control/state.h"
+#include "core/routing/routing.h"
 #include "core/sys/netns.h"
 #include "core/sys/proc.h"
 #include "tools/cli.h"
 #include "topo/topo.h"
 
+/* "vtysh ..." or "birdc ..." in a router that runs FRR or BIRD: the
+ * options that reach the router's own daemons go first, so that
+ * "lunet exec fab leaf1 vtysh -c 'show ip bgp'" just works.  Returns the
+ * argv to run (cmd itself otherwise); the strings live until exec. */
+static char **with_daemons(const struct topo *t, uint32_t node, char **cmd,
+			   int n)
+{
+	static char buf[ROUTING_PATHSIZ + 16];
+	char *pre[8], **out;
+	int k, count;
+
+	count = routing_cli_argv(t, node, cmd[0], pre, buf, sizeof(buf));
+	if (count < 0)
+		return cmd;
+	out = calloc((size_t)(count + n + 1), sizeof(*out));
+	if (!out)
+		return NULL;
+	for (k = 0; k < count; k++)
+		out[k] = strdup(pre[k]);
+	for (k = 1; k < n; k++)
+		out[count + k - 1] = cmd[k];
+	return out;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	int i = cli_plain_opts(argc, argv, "exec", -1), rc;
-	char path[NETNS_PATHSIZ];
+	char path[NETNS_PATHSIZ], **cmd;
+	uint32_t node;
 	struct state_info info;
 	struct topo *t;
 	struct err err;
@@ -26,14 +53,18 @@ int cmd_exec(int argc, char **argv)
 		return cli_fail("no emulation named '%s'", argv[i]);
 	if (rc)
 		return cli_fail("%s", err.msg);
-	if (topo_node_find(t, argv[i + 1]) == TOPO_NONE) {
+	node = topo_node_find(t, argv[i + 1]);
+	if (node == TOPO_NONE) {
 		topo_free(t);
 		return cli_fail("no node '%s' in emulation '%s'", argv[i + 1],
 			    argv[i]);
 	}
+	cmd = with_daemons(t, node, argv + i + 2, argc - i - 2);
 	topo_free(t);
+	if (!cmd)
+		return cli_fail("out of memory");
 	netns_path(path, sizeof(path), argv[i], argv[i + 1]);
-	rc = proc_exec(path, argv + i + 2);
+	rc = proc_exec(path, cmd);
 	cli_fail("%s: %s", argv[i + 2], strerror(-rc));
 	return rc == -ENOENT ? 127 : 126;
 }

@@ -25,6 +25,7 @@ enum arg_kind {
 	ARG_UPDOWN, /* "up" or "down" */
 	ARG_FILE,   /* a file name */
 	ARG_LINE,   /* a whole command line */
+	ARG_ROUTER, /* a router that runs a routing daemon */
 };
 
 struct ccmd {
@@ -101,6 +102,18 @@ static const struct ccmd cmds[] = {
 	  "'capture' lists the captures, 'capture stop [ID]' stops them.\n"
 	  "  capture A B [FILE] [FILTER...]\n"
 	  "  capture NODE[:IF] FILE [FILTER...]" },
+	{ "vtysh", console_vtysh, 1, -1, true, { ARG_ROUTER }, "NODE [CMD...]",
+	  "Run an FRR command in router NODE (vtysh -c CMD).\n"
+	  "Reaches that router's own daemons; without CMD, vtysh's own\n"
+	  "shell on your terminal.  'NODE vtysh -c CMD' is the same.\n"
+	  "  vtysh leaf1 show bgp summary" },
+	{ "birdc", console_birdc, 1, -1, true, { ARG_ROUTER }, "NODE [CMD...]",
+	  "Run a BIRD command in router NODE (birdc CMD).\n"
+	  "  birdc leaf1 show protocols" },
+	{ "routes", console_routes, 1, 1, true, { ARG_NODE }, "NODE",
+	  "Show the kernel FIB of NODE: what it forwards with.\n"
+	  "One route a line: prefix, next hop or paths, interface, and\n"
+	  "who put it there (kernel, static, bgp, ospf, bird)." },
 	{ "sh", cmd_sh, 1, -1, false, { ARG_FILE }, "COMMAND...",
 	  "Run a shell command on the host.\n"
 	  "Outside the emulation, on your terminal." },
@@ -378,7 +391,10 @@ static int node_cmd(struct console *c, uint32_t node, const char *rest,
 	run->cmd = NULL;
 	if (!*rest)
 		return CONSOLE_RUN; /* an interactive shell */
-	run->cmd = node_args(c->n->topo, rest);
+	/* "leaf1 vtysh -c ..." reaches leaf1's own daemons. */
+	run->cmd = console_routing_argv(c, node, rest);
+	if (!run->cmd)
+		run->cmd = node_args(c->n->topo, rest);
 	return run->cmd ? CONSOLE_RUN : console_fail(c, name, "out of memory");
 }
 
@@ -537,6 +553,16 @@ static void add_nodes(struct words *w, const struct topo *t,
 		add_word(w, prefix, t->nodes[i].name);
 }
 
+static void add_routers(struct words *w, const struct topo *t,
+			const char *prefix)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].routing)
+			add_word(w, prefix, t->nodes[i].name);
+}
+
 static void add_peers(struct words *w, const struct topo *t, const char *node,
 		      const char *prefix)
 {
@@ -608,6 +634,8 @@ static void complete_line(struct console *c, const char *line,
 			add_word(w, prefix, cmds[i].name);
 	else if (kind == ARG_NODE)
 		add_nodes(w, t, prefix);
+	else if (kind == ARG_ROUTER)
+		add_routers(w, t, prefix);
 	else if (kind == ARG_PEER)
 		add_peers(w, t, argv[argc - 1], prefix);
 	else if (kind == ARG_UPDOWN) {

@@ -59,6 +59,12 @@ console_fn console_impair;
 /* console_capture.c */
 console_fn console_capture;
 
+/* console_routing.c: vtysh, birdc, routes; and "NODE vtysh ..." as a
+ * shell line that reaches the node's daemons (NULL: not such a line). */
+console_fn console_vtysh, console_birdc, console_routes;
+char *console_routing_argv(struct console *c, uint32_t node,
+			   const char *rest);
+
 /* console_stats.c */
 console_fn console_stats;
 
