@@ -444,11 +444,15 @@ int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out)
 		while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
 		       nh->rtnh_len <= left) {
 			out->nexthops++;
+			if (nh->rtnh_flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
+				out->dead++;
 			left -= RTNH_ALIGN(nh->rtnh_len);
 			nh = RTNH_NEXT(nh);
 		}
 	} else if (tb[RTA_GATEWAY] || tb[RTA_OIF]) {
 		out->nexthops = 1;
+		if (rtm->rtm_flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
+			out->dead = 1;
 	}
 	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
 		out->gw = ntohl(*(const uint32_t *)mnl_attr_get_payload(

@@ -106,6 +106,9 @@ struct rtnl_route {
 	uint8_t protocol;  /* RTPROT_KERNEL, RTPROT_STATIC, RTPROT_BGP, ... */
 	uint8_t type;      /* RTN_UNICAST, RTN_LOCAL, ... */
 	uint32_t nexthops; /* 1 for a single path, the RTA_MULTIPATH count */
+	uint32_t dead;     /* of those, down (RTNH_F_DEAD, RTNH_F_LINKDOWN):
+			    * the kernel keeps them until the route is
+			    * replaced, and forwards over the others */
 	uint32_t gw;       /* a single path's gateway, host byte order; 0 */
 	int oif;           /* a single path's interface; 0 */
 };

@@ -262,7 +262,8 @@ static int run(const struct topo *t, uint32_t n, char **argv,
 	int rc, status;
 
 	netns_path(nspath, sizeof(nspath), t->name, t->nodes[n].name);
-	rc = proc_run(nspath, argv, &out, &len, &status);
+	rc = proc_run_named(nspath, t->nodes[n].name, argv, &out, &len,
+			    &status);
 	if (rc) {
 		free(out);
 		return err_set(err, rc, "router %s: cannot run %s: %s",

@@ -104,8 +104,10 @@ int routing_fib_check(const struct topo *t, uint32_t n,
 		key.plen = e[i].dst.plen;
 		hit = f.n ? bsearch(&key, f.v, f.n, sizeof(*f.v), route_cmp) :
 			    NULL;
-		have = hit ? hit->nexthops : 0;
-		if (have && (!ecmp || have >= e[i].width))
+		/* The paths that forward: a route whose link went down keeps
+		 * its dead path until the daemon replaces it. */
+		have = hit ? hit->nexthops - hit->dead : 0;
+		if (have && (!ecmp || have == e[i].width))
 			continue;
 		if (*nmiss == *cap) {
 			*cap = *cap ? *cap * 2 : 64;
@@ -171,6 +173,9 @@ int routing_fib_format(const struct topo *t, uint32_t n, char **out)
 					      true, dst));
 		if (r->nexthops > 1)
 			fprintf(o, " %u paths", r->nexthops);
+		if (r->dead)
+			fprintf(o, "%s%u down", r->nexthops > 1 ? ", " : " ",
+				r->dead);
 		else if (r->gw)
 			fprintf(o, " via %s", ip_format(&(struct ip_prefix){
 							     r->gw, 32 },

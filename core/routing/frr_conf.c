@@ -84,6 +84,10 @@ static void head(FILE *f, const struct topo *t, uint32_t n, const char *dir)
 		   "hostname %s\n"
 		   "log file %s/frr.log informational\n"
 		   "service integrated-vtysh-config\n"
+		   "! Routes as plain multipath routes, not kernel nexthop\n"
+		   "! objects: FRR 8.4 keeps a group's path that the kernel\n"
+		   "! dropped when its link went down, and ECMP never heals.\n"
+		   "no zebra nexthop kernel enable\n"
 		   "!\n",
 		t->nodes[n].name, t->name, t->nodes[n].name, dir);
 }

@@ -53,8 +53,9 @@ int routing_node_alive(const struct topo *t, uint32_t n, int *total);
 int routing_cli_argv(const struct topo *t, uint32_t n, const char *tool,
 		     char **argv, char *buf, size_t len);
 
-/* A prefix a routed router's FIB does not hold yet (or holds with fewer
- * next hops than the plan expects, when widths are checked). */
+/* A prefix a routed router's FIB does not hold yet with a path that
+ * forwards (or, when widths are checked, with another number of live
+ * paths than the plan expects). */
 struct routing_missing {
 	uint32_t node;
 	struct ip_prefix dst;
@@ -64,7 +65,8 @@ struct routing_missing {
 /* Reads router n's FIB (one netlink dump in its namespace) and appends
  * what is missing from what it should hold (the ne routes at e, from
  * topo_expect_build()) to *miss (grown with realloc; *nmiss entries,
- * capacity *cap).  ecmp: count next hops too.  Returns the number of
+ * capacity *cap).  ecmp: the live paths must be as many as expected.
+ * Returns the number of
  * routes in the FIB, or -errno. */
 struct topo_expect;
 int routing_fib_check(const struct topo *t, uint32_t n,

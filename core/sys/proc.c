@@ -65,6 +65,12 @@ pid_t proc_spawn(const char *nspath, char *const argv[],
 		}
 		if (opts->new_session)
 			setsid();
+		/* A UTS namespace of its own: FRR names itself, and tells
+		 * its peers, by the host name. */
+		if (opts->hostname &&
+		    (unshare(CLONE_NEWUTS) ||
+		     sethostname(opts->hostname, strlen(opts->hostname))))
+			_exit(126);
 		child_stdio(opts->in, 0);
 		child_stdio(opts->out, 1);
 		child_stdio(opts->err, 2);
@@ -139,7 +145,15 @@ static int wait_child(pid_t pid, int *status)
 int proc_run(const char *nspath, char *const argv[], char **out,
 	     size_t *outlen, int *status)
 {
-	struct proc_opts opts = { .in = -1, .pdeathsig = SIGKILL };
+	return proc_run_named(nspath, NULL, argv, out, outlen, status);
+}
+
+int proc_run_named(const char *nspath, const char *hostname,
+		   char *const argv[], char **out, size_t *outlen,
+		   int *status)
+{
+	struct proc_opts opts = { .in = -1, .pdeathsig = SIGKILL,
+				  .hostname = hostname };
 	int pipefd[2], err, werr;
 	pid_t pid;
 

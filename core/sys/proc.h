@@ -20,6 +20,7 @@ struct proc_opts {
 	int in, out, err;   /* fds for the child's stdio; -1: inherit */
 	int pdeathsig;      /* signal when lunet dies (0: none) */
 	int new_session;    /* setsid() in the child */
+	const char *hostname; /* a UTS namespace of its own, named so */
 };
 
 /* Forks a child that enters the namespace at nspath and execs argv
@@ -37,6 +38,12 @@ int proc_exec(const char *nspath, char *const argv[]);
  * child is then killed). */
 int proc_run(const char *nspath, char *const argv[], char **out,
 	     size_t *outlen, int *status);
+
+/* proc_run() in a UTS namespace of its own whose host name is hostname
+ * (NULL: the host's), for daemons that name themselves after it. */
+int proc_run_named(const char *nspath, const char *hostname,
+		   char *const argv[], char **out, size_t *outlen,
+		   int *status);
 
 /* Calls fn(pid, data) for every process but this one whose network
  * namespace is one of the n inodes in sorted (ascending).  fn returns 1

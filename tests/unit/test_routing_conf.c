@@ -89,6 +89,10 @@ static const char head[] =
 	"hostname leaf1\n"
 	"log file /run/lunet/fab/routers/leaf1/frr.log informational\n"
 	"service integrated-vtysh-config\n"
+	"! Routes as plain multipath routes, not kernel nexthop\n"
+	"! objects: FRR 8.4 keeps a group's path that the kernel\n"
+	"! dropped when its link went down, and ECMP never heals.\n"
+	"no zebra nexthop kernel enable\n"
 	"!\n";
 
 static void test_frr_bgp(void **state)

@@ -514,6 +514,72 @@ static void test_route_multipath(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* A route as a dump gives it: 10.9.0.0/16, two paths, one of them dead;
+ * then a single path; then another family. */
+static void test_route_parse(void **state)
+{
+	char buf[BUF_SIZE];
+	struct rtnl_route r;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct nlattr *mp;
+	struct rtnexthop *nh;
+	uint32_t dst = htonl(0x0a090000), gw = htonl(0x0a800001);
+	int i;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 16;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BGP;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	for (i = 0; i < 2; i++) {
+		nh = mnl_nlmsg_get_payload_tail(nlh);
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_len = sizeof(*nh);
+		nh->rtnh_ifindex = 3 + i;
+		nh->rtnh_flags = i ? RTNH_F_LINKDOWN | RTNH_F_DEAD : 0;
+		nlh->nlmsg_len += MNL_ALIGN(sizeof(*nh));
+	}
+	mnl_attr_nest_end(nlh, mp);
+	assert_int_equal(rtnl_route_parse(nlh, &r), 0);
+	assert_int_equal(r.dst, 0x0a090000);
+	assert_int_equal(r.plen, 16);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.protocol, RTPROT_BGP);
+	assert_int_equal(r.nexthops, 2);
+	assert_int_equal(r.dead, 1);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put(nlh, RTA_GATEWAY, 4, &gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, 4);
+	assert_int_equal(rtnl_route_parse(nlh, &r), 0);
+	assert_int_equal(r.nexthops, 1);
+	assert_int_equal(r.dead, 0);
+	assert_int_equal(r.gw, 0x0a800001);
+	assert_int_equal(r.oif, 4);
+
+	rtm->rtm_family = AF_INET6;
+	assert_int_equal(rtnl_route_parse(nlh, &r), -EAFNOSUPPORT);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	assert_int_equal(rtnl_route_parse(nlh, &r), -EPROTO);
+	assert_non_null(rtnl_route_dump(buf, sizeof(buf)));
+	assert_int_equal(((struct nlmsghdr *)buf)->nlmsg_type, RTM_GETROUTE);
+	assert_int_equal(((struct nlmsghdr *)buf)->nlmsg_flags,
+			 NLM_F_REQUEST | NLM_F_DUMP);
+}
+
 static void test_link_dump(void **state)
 {
 	const struct ifinfomsg *ifm;
@@ -637,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route_single),
 		cmocka_unit_test(test_route_multipath),
+		cmocka_unit_test(test_route_parse),
 		cmocka_unit_test(test_link_dump),
 		cmocka_unit_test(test_enospc),
 	};

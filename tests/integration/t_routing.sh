@@ -1,0 +1,135 @@
+# Routers that run FRR: eBGP on a leaf-spine with the RFC 7938 ASNs,
+# OSPF on a torus, the user's own config with placeholders, a config FRR
+# refuses, vtysh from Lua, the console and lunet exec, node faults with
+# the daemons, and lunet clean after kill -9.  Real daemons, real FIBs.
+. "$(dirname "$0")/lib.sh"
+
+# --- eBGP on a 2 x 4 leaf-spine --------------------------------------------
+e=$(emu_name bgp)
+f=$(topo bgp.lua <<'EOF'
+local net = lunet.topo.leafspine{ spines = 2, leaves = 4, hosts_per_leaf = 1,
+                                  routing = "bgp" }
+net:start()
+local c = net:converged{ within = "60s", ecmp = true }
+print("converged", c.routers, c.time)
+-- The leaves' routes are BGP's, and none is lunet's static one.
+for _, name in ipairs{ "leaf1", "leaf4", "spine2" } do
+  local r = net:node(name):routes()
+  assert(r:find("proto bgp"), name .. " has no BGP route:\n" .. r)
+  assert(not r:find("proto static"), name .. " has static routes:\n" .. r)
+end
+-- ECMP: leaf1 reaches leaf2's loopback over both spines.
+local lo2 = net:node("leaf2"):routing().router_id
+assert(net:node("leaf1"):routes():find(lo2 .. "/32%s+2 paths proto bgp"),
+       net:node("leaf1"):routes())
+-- vtysh: text, and a table for a json command.
+local s = net:node("leaf1"):vtysh("show bgp summary json")
+assert(s.ipv4Unicast.peerCount == 2, "peers: " .. tostring(s.ipv4Unicast.peerCount))
+assert(s.ipv4Unicast.as == 4200001001, "leaf1's ASN " .. tostring(s.ipv4Unicast.as))
+local sp = net:node("spine1"):vtysh("show bgp summary json")
+assert(sp.ipv4Unicast.as == 4200000000 and sp.ipv4Unicast.peerCount == 4,
+       "spine1: AS " .. tostring(sp.ipv4Unicast.as) .. ", " .. tostring(sp.ipv4Unicast.peerCount) .. " peers")
+assert(net:node("leaf1"):vtysh("show running-config"):find("hostname leaf1"))
+local r = net:pingall()
+assert(r.loss == 0, lunet.format_pingall(r))
+-- A spine fails: its sessions go, every leaf keeps one path, and it
+-- comes back with both.
+net:node("spine1"):fail()
+net:converged{ within = "30s", ecmp = true }
+assert(net:pingall().loss == 0)
+local one = net:node("leaf1"):routes()
+assert(not one:find(lo2 .. "/32%s+2 paths proto"), "one path expected:\n" .. one)
+net:node("spine1"):recover()
+net:converged{ within = "30s", ecmp = true }
+-- Killed, its daemons are started again from their config by recover().
+net:node("spine2"):fail{ kill = true }
+assert(select(1, net:node("spine2"):daemons()) == 0, "spine2's daemons live")
+net:node("spine2"):recover()
+local alive, total = net:node("spine2"):daemons()
+assert(alive == total and total == 2, alive .. " of " .. total)
+net:converged{ within = "30s", ecmp = true }
+assert(net:pingall().loss == 0)
+print("ok")
+EOF
+)
+expect_ok "$LUNET" run --name "$e" "$f"
+grep -q "^converged	6	" "$TMP/out" || fail "converged did not count 6 routers"
+grep -q "^ok" "$TMP/out" || fail "the script did not finish"
+assert_clean "$e"
+
+# --- lunet run waits for convergence; OSPF ---------------------------------
+e=$(emu_name ospf)
+expect_ok "$LUNET" run --name "$e" --topo torus,3,routing=ospf
+grep -q "$e converged in" "$TMP/out" || fail "run did not wait for OSPF"
+grep -q "72/72 pairs reachable" "$TMP/out" || fail "OSPF torus: pingall"
+assert_clean "$e"
+
+# --- The user's own config, with placeholders; an unknown placeholder -------
+e=$(emu_name conf)
+cat >"$TMP/r9.conf" <<'EOF'
+hostname {{name}}
+router bgp {{asn}}
+ bgp router-id {{router_id}}
+ no bgp ebgp-requires-policy
+ neighbor {{eth0.peer}} remote-as {{eth0.peer_asn}}
+ address-family ipv4 unicast
+  network {{lo}}/32
+  network {{eth1.ip}}
+ exit-address-family
+EOF
+f=$(topo conf.lua <<'EOF'
+local net = lunet.network("conf")
+local r1 = net:router("r1", { routing = "bgp" })
+local r9 = net:router("r9", { routing = "bgp", asn = 65009, config = "r9.conf" })
+net:link(r9, r1)
+net:link(net:host("h1"), r1)
+net:link(net:host("h9"), r9)
+return net
+EOF
+)
+expect_ok "$LUNET" run --name "$e" "$f"
+grep -q "2/2 pairs reachable" "$TMP/out" || fail "own config: pingall"
+printf 'hostname {{name}}\nrouter bgp {{asn}}\n neighbor {{eth7.peer}} remote-as 1\n' >"$TMP/r9.conf"
+expect_fail "router r9: .*r9.conf:3: no value for \{\{eth7.peer\}\}" \
+	"$LUNET" run --name "$e" "$f"
+assert_clean "$e"
+
+# --- A config FRR refuses: the router, FRR's words, and a rollback ----------
+e=$(emu_name bad)
+f=$(topo bad.lua <<'EOF'
+local net = lunet.network("bad")
+local r1 = net:router("r1", { routing = "bgp" })
+local r2 = net:router("r2", { routing = "bgp", extra = { "router bgp 4210000001", " bogus words here" } })
+net:link(r1, r2)
+return net
+EOF
+)
+expect_fail "router r2: FRR refused its config: .*Unknown command.*bogus words here" \
+	"$LUNET" run --name "$e" "$f"
+assert_clean "$e"
+
+# --- lunet up, the console, exec, kill -9 and clean -------------------------
+e=$(emu_name up)
+expect_ok "$LUNET" up --name "$e" --topo leafspine,spines=2,leaves=2,hosts_per_leaf=1,routing=bgp
+for i in $(seq 50); do
+	"$LUNET" exec "$e" leaf1 vtysh -c "show ip route bgp" >"$TMP/route" 2>&1
+	grep -q "^B>\* 10.255.0.1/32" "$TMP/route" && break
+	sleep 0.2
+done
+grep -q "^B>\* 10.255.0.1/32" "$TMP/route" || { cat "$TMP/route"; fail "exec vtysh: no BGP route"; }
+printf 'vtysh leaf1 show bgp summary\nroutes leaf1\nleaf2 vtysh -c "show running-config"\nbirdc leaf1 show route\n' |
+	"$LUNET" console --attach "$e" >"$TMP/console" 2>&1
+grep -q "local AS number 4200001001" "$TMP/console" || { cat "$TMP/console"; fail "console vtysh"; }
+grep -q "2 paths proto bgp" "$TMP/console" || { cat "$TMP/console"; fail "console routes"; }
+grep -q "hostname leaf2" "$TMP/console" || { cat "$TMP/console"; fail "console NODE vtysh"; }
+grep -q "birdc: leaf1 runs FRR: use vtysh" "$TMP/console" || { cat "$TMP/console"; fail "console birdc on FRR"; }
+pids=$(cat /run/lunet/"$e"/routers/*/*.pid)
+[ "$(echo "$pids" | wc -w)" -eq 8 ] || fail "expected 8 daemons, got: $pids"
+for p in $pids; do alive "$p" || fail "daemon $p is not running"; done
+owner=$(awk '/^owner /{print $2}' "/run/lunet/$e/state")
+kill -9 "$owner"
+for p in $pids; do alive "$p" || fail "daemon $p died with its owner"; done
+expect_ok "$LUNET" clean "$e"
+for p in $pids; do alive "$p" && fail "daemon $p survived lunet clean"; done
+assert_clean "$e"
+echo "t_routing: ok"
