@@ -370,6 +370,7 @@ void lnet_start(lua_State *L, struct lnet *n)
 	}
 	n->started = now() - t0;
 	n->built = true;
+	lrouting_watch(L, n);
 }
 
 void lnet_stop(lua_State *L, struct lnet *n)
@@ -377,6 +378,7 @@ void lnet_stop(lua_State *L, struct lnet *n)
 	struct err err;
 	int rc;
 
+	lrouting_unwatch(n);
 	if (!n->emu)
 		return;
 	if (L) /* their sockets would keep the namespaces alive */

@@ -3,6 +3,7 @@
  * node:routes(), node:daemons() and net:converged{}, which
  * lua/lib/routing.lua builds on (core/routing/routing.h).
  */
+#include <ev.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,79 @@ static int l_routing(lua_State *L)
 		lua_setfield(L, -2, "router_id");
 	}
 	return 1;
+}
+
+/* ---- Watching the daemons ------------------------------------------------ */
+
+struct lwatch {
+	ev_timer w;
+	lua_State *M;        /* the main thread: events are logged there */
+	struct lnet *n;
+	unsigned char *down; /* per node: "daemon_down" logged */
+};
+
+static void watch_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct lwatch *k = (struct lwatch *)w;
+	const struct topo *t = k->n->topo;
+	int alive, total;
+	uint32_t i;
+
+	if (!k->n->emu) /* handed over or torn down */
+		return;
+	for (i = 0; i < t->nnodes; i++) {
+		if (!t->nodes[i].routing)
+			continue;
+		alive = routing_node_alive(t, i, &total);
+		if (alive < total && !k->down[i]) {
+			k->down[i] = 1;
+			levent(k->M, "daemon_down", "net:s", t->name, "node:s",
+			       t->nodes[i].name, "alive:i", (long long)alive,
+			       "daemons:i", (long long)total, NULL);
+		} else if (alive == total && k->down[i]) {
+			k->down[i] = 0;
+			levent(k->M, "daemon_up", "net:s", t->name, "node:s",
+			       t->nodes[i].name, "daemons:i", (long long)total,
+			       NULL);
+		}
+	}
+}
+
+void lrouting_watch(lua_State *L, struct lnet *n)
+{
+	struct lwatch *k;
+
+	if (n->watch || !topo_has_daemons(n->topo))
+		return;
+	k = calloc(1, sizeof(*k));
+	if (k)
+		k->down = calloc(n->topo->nnodes, 1);
+	if (!k || !k->down) {
+		free(k);
+		return; /* no watch is not worth failing the start for */
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+	k->M = lua_tothread(L, -1);
+	lua_pop(L, 1);
+	k->n = n;
+	ev_timer_init(&k->w, watch_tick, 1.0, 1.0);
+	ev_timer_start(EV_DEFAULT, &k->w);
+	/* The watch alone keeps no loop running. */
+	ev_unref(EV_DEFAULT);
+	n->watch = k;
+}
+
+void lrouting_unwatch(struct lnet *n)
+{
+	struct lwatch *k = n->watch;
+
+	if (!k)
+		return;
+	ev_ref(EV_DEFAULT);
+	ev_timer_stop(EV_DEFAULT, &k->w);
+	free(k->down);
+	free(k);
+	n->watch = NULL;
 }
 
 void lrouting_open(lua_State *L)

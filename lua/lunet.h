@@ -17,6 +17,7 @@
 struct topo;
 struct emu;
 struct events;
+struct lwatch;
 struct err;
 
 struct impair_spec;
@@ -30,6 +31,7 @@ struct lnet {
 	 * applied by net:start() (limpair.c). */
 	struct impair_spec *imp;
 	uint32_t nimp;
+	struct lwatch *watch; /* its routing daemons watched (lrouting.c) */
 };
 
 #define LNET_MT "lunet.network"
@@ -141,6 +143,12 @@ void lprobe_open(lua_State *L);
 void levent_open(lua_State *L);
 void ltest_open(lua_State *L);
 void lrouting_open(lua_State *L);
+/* Watches the routing daemons of running network n, once a second on the
+ * loop, and logs "daemon_down" when a router's stop running (and
+ * "daemon_up" when they all run again); lrouting_unwatch() stops it
+ * (lnet_stop() does).  Nothing for a network without daemons. */
+void lrouting_watch(lua_State *L, struct lnet *n);
+void lrouting_unwatch(struct lnet *n);
 
 /* A duration argument: seconds as a number, or "200ms", "5s", "2m",
  * "100us".  Raises an error for anything else or a negative value. */

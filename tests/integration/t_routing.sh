@@ -49,6 +49,15 @@ local alive, total = net:node("spine2"):daemons()
 assert(alive == total and total == 2, alive .. " of " .. total)
 net:converged{ within = "30s", ecmp = true }
 assert(net:pingall().loss == 0)
+-- A daemon that dies is an event; net:reset() starts it again.
+local pid = io.open("/run/lunet/" .. net.name .. "/routers/leaf3/bgpd.pid"):read("n")
+os.execute("kill -9 " .. pid)
+lunet.expect(function() return #lunet.events{ event = "daemon_down", node = "leaf3" } == 1 end,
+             { within = "5s" })
+assert(select(1, net:node("leaf3"):daemons()) == 1)
+net:reset()
+assert(select(1, net:node("leaf3"):daemons()) == 2)
+net:converged{ within = "30s", ecmp = true }
 print("ok")
 EOF
 )

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/engine/engine.h"
+#include "core/routing/routing.h"
 #include "core/sys/intr.h"
 #include "core/sys/proc.h"
 #include "tools/console/console_int.h"
@@ -27,6 +28,42 @@ static const struct topo_port *peer(const struct topo *t, uint32_t node,
 				    uint32_t k)
 {
 	return &t->ports[topo_peer_port(t, t->nodes[node].ports[k])];
+}
+
+/* "routing: 8 routers run FRR, 16/16 daemons; down: leaf3 (0 of 2)". */
+static int routing_line(struct console *c)
+{
+	const struct topo *t = c->n->topo;
+	int alive = 0, total = 0, a, n, routers = 0, down = 0;
+	uint32_t i;
+
+	for (i = 0; i < t->nnodes; i++) {
+		if (!t->nodes[i].routing)
+			continue;
+		routers++;
+		if (!c->n->emu)
+			continue;
+		a = routing_node_alive(t, i, &n);
+		alive += a;
+		total += n;
+	}
+	if (!routers)
+		return 0;
+	fprintf(c->out, "routing: %d router%s with daemons", routers,
+		routers == 1 ? "" : "s");
+	if (c->n->emu)
+		fprintf(c->out, ", %d/%d running", alive, total);
+	for (i = 0; c->n->emu && i < t->nnodes; i++) {
+		if (!t->nodes[i].routing)
+			continue;
+		a = routing_node_alive(t, i, &n);
+		if (a < n)
+			fprintf(c->out, "%s %s (%d of %d)",
+				down++ ? "," : "; down:", t->nodes[i].name, a,
+				n);
+	}
+	fputc('\n', c->out);
+	return 0;
 }
 
 int console_nodes(struct console *c, int argc, char **argv, const char *rest,
@@ -50,7 +87,7 @@ int console_nodes(struct console *c, int argc, char **argv, const char *rest,
 		if (any)
 			fputc('\n', c->out);
 	}
-	return 0;
+	return routing_line(c);
 }
 
 int console_links(struct console *c, int argc, char **argv, const char *rest,
