@@ -126,7 +126,7 @@ for i in $(seq 50); do
 	sleep 0.2
 done
 grep -q "^B>\* 10.255.0.1/32" "$TMP/route" || { cat "$TMP/route"; fail "exec vtysh: no BGP route"; }
-printf 'vtysh leaf1 show bgp summary\nroutes leaf1\nleaf2 vtysh -c "show running-config"\nbirdc leaf1 show route\n' |
+printf 'lua net:converged{ ecmp = true }\nvtysh leaf1 show bgp summary\nroutes leaf1\nleaf2 vtysh -c "show running-config"\nbirdc leaf1 show route\n' |
 	"$LUNET" console --attach "$e" >"$TMP/console" 2>&1
 grep -q "local AS number 4200001001" "$TMP/console" || { cat "$TMP/console"; fail "console vtysh"; }
 grep -q "2 paths proto bgp" "$TMP/console" || { cat "$TMP/console"; fail "console routes"; }
