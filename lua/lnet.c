@@ -108,7 +108,8 @@ static const struct lopt router_opts[] = {
 	{ "daemon", LOPT_STRING },    { "asn", LOPT_INTEGER },
 	{ "router_id", LOPT_STRING }, { "config", LOPT_STRING },
 	{ "extra", LOPT_STRING | LOPT_TABLE },
-	{ "bfd", LOPT_BOOLEAN },      { NULL, 0 },
+	{ "bfd", LOPT_BOOLEAN },      { "unnumbered", LOPT_BOOLEAN },
+	{ NULL, 0 },
 };
 static const struct lopt *const node_opts[] = {
 	[TOPO_HOST] = host_opts,
@@ -185,10 +186,13 @@ static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
 	o.config = file_relative(L, lopts_string(L, 3, "config"), where);
 	o.extra = extra_lines(L, 3);
 	o.bfd = lopts_boolean(L, 3, "bfd", false);
+	o.unnumbered = lopts_boolean(L, 3, "unnumbered", false);
 	if (o.proto == TOPO_PROTO_STATIC &&
-	    (daemon || o.config || o.extra || o.bfd || o.router_id))
-		luaL_error(L, "router %s: daemon, config, extra, bfd and "
-			   "router_id need routing 'bgp' or 'ospf'", name);
+	    (daemon || o.config || o.extra || o.bfd || o.router_id ||
+	     o.unnumbered))
+		luaL_error(L, "router %s: daemon, config, extra, bfd, "
+			   "unnumbered and router_id need routing 'bgp' or "
+			   "'ospf'", name);
 	if (topo_routing_set(n->topo, i, &o, &err))
 		luaL_error(L, "%s", err.msg);
 }

@@ -78,6 +78,10 @@ static int check_opts(const struct topo *t, uint32_t n,
 			     id->plen != 32 || !id->ip))
 		return err_set(err, -EINVAL, "router %s: router_id '%s' is not "
 			       "an IPv4 address", name, o->router_id);
+	if (o->unnumbered && (o->proto != TOPO_PROTO_BGP ||
+			      o->daemon != TOPO_DAEMON_FRR))
+		return err_set(err, -EINVAL, "router %s: unnumbered is for BGP "
+			       "with daemon 'frr'", name);
 	if (o->bfd && o->daemon != TOPO_DAEMON_FRR)
 		return err_set(err, -EINVAL, "router %s: bfd needs daemon "
 			       "'frr' (BIRD's BFD is not planned by lunet)",
@@ -110,6 +114,7 @@ int topo_routing_set(struct topo *t, uint32_t n,
 	r->router_id = id.ip;
 	r->router_id_set = id.ip != 0;
 	r->bfd = o->bfd;
+	r->unnumbered = o->unnumbered;
 	r->config = o->config ? strdup(o->config) : NULL;
 	r->extra = o->extra ? strdup(o->extra) : NULL;
 	if ((o->config && !r->config) || (o->extra && !r->extra)) {
@@ -123,6 +128,15 @@ int topo_routing_set(struct topo *t, uint32_t n,
 const struct topo_routing *topo_routing(const struct topo *t, uint32_t n)
 {
 	return t->nodes[n].routing;
+}
+
+bool topo_port_unnumbered(const struct topo *t, uint32_t p)
+{
+	const struct topo_routing *a = t->nodes[t->ports[p].node].routing;
+	const struct topo_routing *b =
+		t->nodes[t->ports[topo_peer_port(t, p)].node].routing;
+
+	return a && b && a->unnumbered && b->unnumbered && a->asn != b->asn;
 }
 
 bool topo_has_daemons(const struct topo *t)

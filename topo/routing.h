@@ -48,6 +48,7 @@ struct topo_routing_opts {
 	const char *config;  /* a config file of the user's, used whole */
 	const char *extra;   /* lines added to the generated config */
 	bool bfd;            /* BFD on every session (FRR: bfdd) */
+	bool unnumbered;     /* BGP over IPv6 link-local (RFC 5549; FRR) */
 };
 
 /* What a router runs, kept by the topo (copied strings, owned). */
@@ -61,6 +62,7 @@ struct topo_routing {
 	char *config;
 	char *extra;
 	bool bfd;
+	bool unnumbered;
 };
 
 /* One prefix a routed router's FIB should hold, and with how many next
@@ -85,6 +87,11 @@ void topo_routing_free(struct topo_routing *r);
 
 /* The routing of node n, or NULL when it has none (static routes). */
 const struct topo_routing *topo_routing(const struct topo *t, uint32_t n);
+
+/* Whether port p is one end of a link between two routers that both peer
+ * unnumbered: its session runs over IPv6 link-local, so the port keeps
+ * IPv6 (lunet turns it off everywhere else). */
+bool topo_port_unnumbered(const struct topo *t, uint32_t p);
 
 /* Whether some router of t runs a daemon. */
 bool topo_has_daemons(const struct topo *t);

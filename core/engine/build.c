@@ -286,7 +286,10 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
 	for (i = 0; i < n->nports && !rc; i++) {
 		const struct topo_port *p = &t->ports[n->ports[i]];
 
-		rc = port_up(b, i, v6, -1);
+		/* An unnumbered BGP session needs the port's IPv6
+		 * link-local address. */
+		rc = port_up(b, i, v6 && !topo_port_unnumbered(t, n->ports[i]),
+			     -1);
 		if (rc || !p->addr.ip)
 			continue;
 		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_PORT0 + i,

@@ -112,10 +112,24 @@ static void bgp(FILE *f, const struct topo *t, uint32_t n)
 	fprintf(f, " no bgp ebgp-requires-policy\n"
 		   " bgp bestpath as-path multipath-relax\n");
 	for (i = 0; i < np; i++) {
+		const char *name = t->nodes[peers[i].node].name;
+
+		if (topo_port_unnumbered(t, peers[i].port)) {
+			/* RFC 5549: the session over the port's IPv6
+			 * link-local address, IPv4 routes with IPv6 next
+			 * hops. */
+			const char *ifn = t->ports[peers[i].port].ifname;
+
+			fprintf(f, " neighbor %s interface remote-as %u\n",
+				ifn, peers[i].asn);
+			fprintf(f, " neighbor %s description %s\n", ifn, name);
+			if (r->bfd)
+				fprintf(f, " neighbor %s bfd\n", ifn);
+			continue;
+		}
 		ip_format(&(struct ip_prefix){ peers[i].addr, 32 }, false, ip);
 		fprintf(f, " neighbor %s remote-as %u\n", ip, peers[i].asn);
-		fprintf(f, " neighbor %s description %s\n", ip,
-			t->nodes[peers[i].node].name);
+		fprintf(f, " neighbor %s description %s\n", ip, name);
 		if (r->bfd)
 			fprintf(f, " neighbor %s bfd\n", ip);
 	}

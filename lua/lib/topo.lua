@@ -81,7 +81,7 @@ end
 -- cores), one per pod for a fat-tree's aggregation tier, one per leaf or
 -- edge router; or routing = "ospf".  Private 4-byte ASNs (RFC 6996).
 local ROUTING = { routing = "string", daemon = "string",
-                  bfd = "boolean|string" }
+                  bfd = "boolean|string", unnumbered = "boolean|string" }
 local ASN_TOP, ASN_POD, ASN_LEAF = 4200000000, 4200000100, 4200001000
 
 local function with_routing(types)
@@ -104,11 +104,13 @@ local function routing_of(o, what)
     fail(3, what, "option 'daemon' needs routing = \"bgp\" or \"ospf\"")
   end
   local bfd = o.bfd == true or o.bfd == "true" or o.bfd == 1
+  local unnumbered = o.unnumbered == true or o.unnumbered == "true"
   return function(lo, asn)
     local r = loopback(lo)
     if routing == "static" then return r end
     r.routing, r.daemon = routing, daemon
     if bfd then r.bfd = true end
+    if unnumbered then r.unnumbered = true end
     if routing == "bgp" then r.asn = asn end
     return r
   end

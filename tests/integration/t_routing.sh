@@ -66,6 +66,29 @@ grep -q "^converged	6	" "$TMP/out" || fail "converged did not count 6 routers"
 grep -q "^ok" "$TMP/out" || fail "the script did not finish"
 assert_clean "$e"
 
+# --- Unnumbered: sessions over IPv6 link-local ------------------------------
+e=$(emu_name unn)
+f=$(topo unn.lua <<'EOF'
+local net = lunet.topo.leafspine{ spines = 2, leaves = 2, hosts_per_leaf = 1,
+                                  routing = "bgp", unnumbered = true }
+net:start()
+net:converged{ within = "60s", ecmp = true }
+local s = net:node("leaf1"):vtysh("show bgp summary json").ipv4Unicast.peers
+for _, ifname in ipairs{ "eth1", "eth2" } do
+  assert(s[ifname] and s[ifname].state == "Established",
+         "no session on " .. ifname)
+end
+assert(net:node("leaf1"):cmd("ip -6 addr show dev eth1"):find("fe80::"))
+assert(not net:node("leaf1"):cmd("ip -6 addr show dev eth0"):find("fe80::"),
+       "a host port kept IPv6")
+assert(net:pingall().loss == 0)
+print("ok")
+EOF
+)
+expect_ok "$LUNET" run --name "$e" "$f"
+grep -q "^ok" "$TMP/out" || fail "unnumbered: the script did not finish"
+assert_clean "$e"
+
 # --- lunet run waits for convergence; OSPF ---------------------------------
 e=$(emu_name ospf)
 expect_ok "$LUNET" run --name "$e" --topo torus,3,routing=ospf

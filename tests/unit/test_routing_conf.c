@@ -160,6 +160,43 @@ static void test_frr_ospf(void **state)
 	free(conf);
 }
 
+/* Unnumbered on both ends of leaf1-spine1: the session by interface. */
+static void test_frr_unnumbered(void **state)
+{
+	struct topo *t = *state;
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP,
+				       .unnumbered = true };
+	struct err err;
+	char *conf;
+
+	fabric(t, TOPO_PROTO_BGP, NULL);
+	o.asn = 4200000000u;
+	assert_int_equal(topo_routing_set(t, topo_node_find(t, "spine1"), &o,
+					  &err), 0);
+	o.asn = 4200000101u;
+	assert_int_equal(topo_routing_set(t, topo_node_find(t, "leaf1"), &o,
+					  &err), 0);
+	assert_int_equal(topo_plan(t, &err), 0);
+	assert_true(topo_port_unnumbered(t, t->nodes[topo_node_find(
+						    t, "leaf1")].ports[0]));
+	/* leaf2 did not ask: its link to spine1 stays numbered. */
+	assert_false(topo_port_unnumbered(t, t->nodes[topo_node_find(
+						     t, "leaf2")].ports[0]));
+	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "spine1"),
+					  "/d", &conf), 0);
+	assert_non_null(strstr(conf, " neighbor eth0 interface remote-as "
+				     "4200000101\n neighbor eth0 description "
+				     "leaf1\n"));
+	assert_non_null(strstr(conf, " neighbor 10.128.0.2 remote-as "
+				     "4200000102\n"));
+	free(conf);
+	o = (struct topo_routing_opts){ .proto = TOPO_PROTO_OSPF,
+					.unnumbered = true };
+	assert_int_equal(topo_routing_set(t, 0, &o, &err), -EINVAL);
+	assert_string_equal(err.msg, "router spine1: unnumbered is for BGP "
+			    "with daemon 'frr'");
+}
+
 static void test_peers(void **state)
 {
 	struct topo *t = *state;
@@ -222,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_frr_bgp),
 		T(test_frr_ospf),
+		T(test_frr_unnumbered),
 		T(test_peers),
 		T(test_template),
 	};
