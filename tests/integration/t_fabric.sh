@@ -54,4 +54,4 @@ assert_clean "$e"
 
 # Mistakes in a --topo spec are named.
 expect_fail "lunet.topo.fattree\{\}: option 'k' must be even \(got 3\)" "$LUNET" run --topo fattree,k=3
-expect_fail "unknown option 'spine' \(it takes: bfd, daemon, hosts_per_leaf, leaves, name, routing, spines\)" "$LUNET" run --topo leafspine,spine=2
+expect_fail "unknown option 'spine' \(it takes: bfd, daemon, hosts_per_leaf, leaves, name, routing, spines, unnumbered\)" "$LUNET" run --topo leafspine,spine=2

@@ -498,7 +498,7 @@ static void test_bad_options(void **state)
 	gen_fails("fattree{k = 0}", "option 'k' must be an integer between 2 "
 		  "and 64 (got 0)");
 	gen_fails("fattree{K = 4}", "lunet.topo.fattree{}: unknown option 'K' "
-		  "(it takes: bfd, daemon, k, name, routing)");
+		  "(it takes: bfd, daemon, k, name, routing, unnumbered)");
 	gen_fails("fattree{4, k = 4}", "option 'k' given twice");
 	gen_fails("linear{2, 3}", "unknown option [2] (it takes: n, name)");
 	gen_fails("leafspine{spines = 'x'}", "lunet.topo.leafspine{}: option "
