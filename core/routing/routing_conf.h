@@ -35,6 +35,19 @@ struct routing_peer {
 size_t routing_peers(const struct topo *t, uint32_t n,
 		     struct routing_peer *out, size_t max);
 
+/* What a port of router n is to its protocol: on no L3 segment (a
+ * switch port), on one with no other router of n's protocol (passive:
+ * announced, no hellos or sessions), on a link to one other router, or on
+ * a switched segment that may hold several. */
+enum routing_port {
+	ROUTING_PORT_NONE,
+	ROUTING_PORT_PASSIVE,
+	ROUTING_PORT_P2P,
+	ROUTING_PORT_SHARED,
+};
+enum routing_port routing_port_kind(const struct topo *t, uint32_t n,
+				    uint32_t port);
+
 /* FRR's integrated config (frr.conf) for router n, malloc'd in *out.
  * dir is the router's run directory (for the log).  Returns 0 or
  * -errno. */

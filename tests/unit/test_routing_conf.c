@@ -1,4 +1,4 @@
-/* Unit tests for core/routing/frr_conf.c: sessions from the plan, FRR's
+/* Unit tests for core/routing/: sessions from the plan, FRR's
  * config compared with the expected text, and the placeholders of a
  * user's config. */
 #include <errno.h>
