@@ -4,10 +4,12 @@
  *
  *   - BGP: eBGP to every BGP router sharing a segment (its ASN from the
  *     plan: RFC 7938 tiers from the generators), the router's loopback and
- *     host subnets announced, "as-path multipath-relax" and 64 paths so
- *     that ECMP is what the static plan would give;
+ *     host subnets announced, paths of one length merged whatever ASNs
+ *     they cross, up to 64 (FRR: "as-path multipath-relax", BIRD: "merge
+ *     paths"), so that ECMP is what the static plan would give;
  *   - OSPF: area 0 on every port and the loopback, point-to-point where a
- *     segment holds two routers, passive where it holds no other router.
+ *     segment holds two routers, passive (BIRD: stub) where it holds no
+ *     other router.
  *
  * A user's own config file is used instead, with {{placeholders}} filled
  * from the plan (routing_conf_template()).
