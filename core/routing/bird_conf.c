@@ -9,10 +9,12 @@
  *     learned.  BIRD has no "multipath-relax" to ask for: it merges routes
  *     whose AS paths are as long, whatever ASNs they hold, so "merge
  *     paths" in the kernel protocol is what makes the ECMP routes.
- *   - OSPF: area 0 on the loopback (stub) and every port.  The direct
- *     routes are there too, so that the connected subnets OSPF also
- *     computes lose to them (preference 240 against 150) and never reach
- *     the kernel twice.
+ *   - OSPF: area 0 on the loopback (stub) and every port, hellos every
+ *     second and neighbours dead after 4, not OSPF's 10 and 40: an
+ *     emulated fabric should converge as fast as a tuned real one (BIRD
+ *     computes routes on its 1 s tick).  The direct routes are there too,
+ *     so that the connected subnets OSPF also computes lose to them
+ *     (preference 240 against 150) and never reach the kernel twice.
  *
  * Protocols are named after the peer (quoted, so that any node name is a
  * symbol), or peer:ifname when that name is taken.
@@ -149,10 +151,12 @@ static void ospf(FILE *f, const struct topo *t, uint32_t n)
 		kind = routing_port_kind(t, n, port);
 		if (kind == ROUTING_PORT_NONE)
 			continue;
-		fprintf(f, "\t\tinterface \"%s\"%s;\n", t->ports[port].ifname,
-			kind == ROUTING_PORT_PASSIVE ? " { stub yes; }" :
-			kind == ROUTING_PORT_P2P     ? " { type ptp; }" :
-						       "");
+		fprintf(f, "\t\tinterface \"%s\" { ", t->ports[port].ifname);
+		if (kind == ROUTING_PORT_PASSIVE)
+			fprintf(f, "stub yes; };\n");
+		else
+			fprintf(f, "%shello 1; dead 4; };\n",
+				kind == ROUTING_PORT_P2P ? "type ptp; " : "");
 	}
 	fprintf(f, "\t};\n}\n\n");
 }

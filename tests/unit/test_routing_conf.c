@@ -242,7 +242,7 @@ static void test_bird_ospf(void **state)
 		 "\t};\n"
 		 "\tarea 0 {\n"
 		 "\t\tinterface \"lo\" { stub yes; };\n"
-		 "\t\tinterface \"eth0\" { type ptp; };\n"
+		 "\t\tinterface \"eth0\" { type ptp; hello 1; dead 4; };\n"
 		 "\t\tinterface \"eth1\" { stub yes; };\n"
 		 "\t};\n"
 		 "}\n"
