@@ -39,7 +39,7 @@ case("host h9: unknown option 'ipp' (it takes: ip)", function() net:host("h9", {
 case("host h9: option 'ip' must be a string (got number 5)", function() net:host("h9", { ip = 5 }) end)
 case("switch s9: unknown option 'stpp' (it takes: stp)", function() net:switch("s9", { stpp = true }) end)
 case("switch s9: option 'stp' must be a boolean (got number 1)", function() net:switch("s9", { stp = 1 }) end)
-case("router r9: unknown option 'ip' (it takes: lo)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
+case("router r9: unknown option 'ip' (it takes: asn, bfd, config, daemon, extra, lo, router_id, routing)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
 case("router r9: option 'lo' must be a string (got boolean)", function() net:router("r9", { lo = true }) end)
 case("net:link(h1, s1): unknown option 'colour' " .. LINK, function() net:link(h1, s1, { colour = "red" }) end)
 case("net:link(h1, s1): unknown option 'dealy' " .. LINK, function() net:link(h1, s1, { dealy = "20ms" }) end)
