@@ -63,7 +63,8 @@ test_ctl_OBJ := core/control/ctl.o
 UNIT += test_stats
 UNIT += test_routing test_routing_conf
 test_routing_OBJ := $(TOPO_SRC:.c=.o)
-test_routing_conf_OBJ := core/routing/frr_conf.o core/routing/bird_conf.o \
+test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
+	core/routing/bird_conf.o \
 	$(TOPO_SRC:.c=.o)
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o

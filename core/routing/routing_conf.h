@@ -4,10 +4,12 @@
  *
  *   - BGP: eBGP to every BGP router sharing a segment (its ASN from the
  *     plan: RFC 7938 tiers from the generators), the router's loopback and
- *     host subnets announced, "as-path multipath-relax" and 64 paths so
- *     that ECMP is what the static plan would give;
+ *     host subnets announced, paths of one length merged whatever ASNs
+ *     they cross, up to 64 (FRR: "as-path multipath-relax", BIRD: "merge
+ *     paths"), so that ECMP is what the static plan would give;
  *   - OSPF: area 0 on every port and the loopback, point-to-point where a
- *     segment holds two routers, passive where it holds no other router.
+ *     segment holds two routers, passive (BIRD: stub) where it holds no
+ *     other router.
  *
  * A user's own config file is used instead, with {{placeholders}} filled
  * from the plan (routing_conf_template()).
@@ -34,6 +36,19 @@ struct routing_peer {
 /* The sessions of router n, up to max into out; returns how many. */
 size_t routing_peers(const struct topo *t, uint32_t n,
 		     struct routing_peer *out, size_t max);
+
+/* What a port of router n is to its protocol: on no L3 segment (a
+ * switch port), on one with no other router of n's protocol (passive:
+ * announced, no hellos or sessions), on a link to one other router, or on
+ * a switched segment that may hold several. */
+enum routing_port {
+	ROUTING_PORT_NONE,
+	ROUTING_PORT_PASSIVE,
+	ROUTING_PORT_P2P,
+	ROUTING_PORT_SHARED,
+};
+enum routing_port routing_port_kind(const struct topo *t, uint32_t n,
+				    uint32_t port);
 
 /* FRR's integrated config (frr.conf) for router n, malloc'd in *out.
  * dir is the router's run directory (for the log).  Returns 0 or

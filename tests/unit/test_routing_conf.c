@@ -1,5 +1,5 @@
-/* Unit tests for core/routing/frr_conf.c: sessions from the plan, FRR's
- * config compared with the expected text, and the placeholders of a
+/* Unit tests for core/routing/: sessions from the plan, FRR's and BIRD's
+ * configs compared with the expected text, and the placeholders of a
  * user's config. */
 #include <errno.h>
 #include <setjmp.h>
@@ -197,6 +197,139 @@ static void test_frr_unnumbered(void **state)
 			    "with daemon 'frr'");
 }
 
+static const char bird_head[] =
+	"# Written by lunet for router leaf1 of emulation fab.\n"
+	"log \"/run/lunet/fab/routers/leaf1/bird.log\" all;\n"
+	"debug protocols { states };\n"
+	"router id 10.255.0.2;\n"
+	"\n"
+	"protocol device device1 {\n"
+	"}\n"
+	"\n";
+
+static void test_bird_bgp(void **state)
+{
+	struct topo *t = *state;
+	char *conf, want[2048];
+
+	fabric(t, TOPO_PROTO_BGP, "protocol static { ipv4; }");
+	assert_int_equal(routing_conf_bird(t, topo_node_find(t, "leaf1"),
+					   "/run/lunet/fab/routers/leaf1",
+					   &conf),
+			 0);
+	/* The loopback and h1's subnet come in, not the link to spine1;
+	 * the extra lines get their missing newline. */
+	snprintf(want, sizeof(want),
+		 "%s"
+		 "protocol direct direct1 {\n"
+		 "\tipv4 {\n"
+		 "\t\timport where net ~ [ 10.255.0.2/32, 10.128.0.4/31 ];\n"
+		 "\t};\n"
+		 "}\n"
+		 "\n"
+		 "protocol kernel kernel1 {\n"
+		 "\tipv4 {\n"
+		 "\t\texport where source ~ [ RTS_BGP ];\n"
+		 "\t};\n"
+		 "\tmerge paths on limit 64;\n"
+		 "}\n"
+		 "\n"
+		 "template bgp peers {\n"
+		 "\tlocal as 4200000101;\n"
+		 "\thold time 9;\n"
+		 "\tkeepalive time 3;\n"
+		 "\tconnect delay time 1;\n"
+		 "\tconnect retry time 5;\n"
+		 "\terror wait time 1, 10;\n"
+		 "\tipv4 {\n"
+		 "\t\timport all;\n"
+		 "\t\texport where source ~ [ RTS_DEVICE, RTS_BGP ];\n"
+		 "\t};\n"
+		 "}\n"
+		 "\n"
+		 "protocol bgp 'spine1' from peers {\n"
+		 "\tneighbor 10.128.0.1 as 4200000000;\n"
+		 "}\n"
+		 "\n"
+		 "# extra, from the topology\n"
+		 "protocol static { ipv4; }\n",
+		 bird_head);
+	assert_string_equal(conf, want);
+	free(conf);
+}
+
+static void test_bird_ospf(void **state)
+{
+	struct topo *t = *state;
+	char *conf, want[2048];
+
+	fabric(t, TOPO_PROTO_OSPF, NULL);
+	assert_int_equal(routing_conf_bird(t, topo_node_find(t, "leaf1"),
+					   "/run/lunet/fab/routers/leaf1",
+					   &conf),
+			 0);
+	snprintf(want, sizeof(want),
+		 "%s"
+		 "protocol direct direct1 {\n"
+		 "\tipv4;\n"
+		 "}\n"
+		 "\n"
+		 "protocol kernel kernel1 {\n"
+		 "\tipv4 {\n"
+		 "\t\texport where source ~ [ RTS_OSPF, RTS_OSPF_IA ];\n"
+		 "\t};\n"
+		 "}\n"
+		 "\n"
+		 "protocol ospf v2 ospf1 {\n"
+		 "\tecmp yes limit 64;\n"
+		 "\tipv4 {\n"
+		 "\t\timport all;\n"
+		 "\t\texport none;\n"
+		 "\t};\n"
+		 "\tarea 0 {\n"
+		 "\t\tinterface \"lo\" { stub yes; };\n"
+		 "\t\tinterface \"eth0\" { type ptp; hello 1; dead 4; };\n"
+		 "\t\tinterface \"eth1\" { stub yes; };\n"
+		 "\t};\n"
+		 "}\n"
+		 "\n",
+		 bird_head);
+	assert_string_equal(conf, want);
+	free(conf);
+}
+
+/* Two links to one peer, and a peer named like a protocol of the config:
+ * each session gets a name of its own. */
+static void test_bird_names(void **state)
+{
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP,
+				       .daemon = TOPO_DAEMON_BIRD };
+	struct topo *t = *state;
+	struct err err;
+	char *conf;
+
+	add(t, "r", TOPO_ROUTER);
+	add(t, "spine1", TOPO_ROUTER);
+	add(t, "kernel1", TOPO_ROUTER);
+	join(t, "r", "spine1");
+	join(t, "r", "spine1");
+	join(t, "r", "kernel1");
+	route(t, "r", &o);
+	route(t, "spine1", &o);
+	route(t, "kernel1", &o);
+	if (topo_plan(t, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(routing_conf_bird(t, topo_node_find(t, "r"),
+					   "/run/lunet/fab/routers/r", &conf),
+			 0);
+	assert_non_null(strstr(conf, "protocol bgp 'spine1' from peers {\n"));
+	assert_non_null(strstr(conf, "protocol bgp 'spine1:eth1' from peers "
+				     "{\n"));
+	assert_non_null(strstr(conf, "protocol bgp 'kernel1:eth2' from peers "
+				     "{\n"));
+	free(conf);
+}
+
 static void test_peers(void **state)
 {
 	struct topo *t = *state;
@@ -260,6 +393,9 @@ int main(void)
 		T(test_frr_bgp),
 		T(test_frr_ospf),
 		T(test_frr_unnumbered),
+		T(test_bird_bgp),
+		T(test_bird_ospf),
+		T(test_bird_names),
 		T(test_peers),
 		T(test_template),
 	};
