@@ -10,6 +10,7 @@
  * subnet would make both unreachable in ways that are hard to see.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "topo/topo.h"
@@ -97,24 +98,35 @@ static const struct range *overlap(const struct range *v, size_t n,
 	return a < n && v[a].lo <= hi ? &v[a] : NULL;
 }
 
+/* "speaker isp (demo.lua:12)", for the sentences below. */
+static const char *who(const struct topo *t, uint32_t n, char *buf,
+		       size_t size)
+{
+	char w[TOPO_DESCSIZ];
+
+	snprintf(buf, size, "speaker %s%s", t->nodes[n].name,
+		 topo_where(&t->nodes[n].where, w, sizeof(w)));
+	return buf;
+}
+
 static int overlap_err(const struct topo *t, uint32_t n,
 		       const struct ip_prefix *p, const struct range *r,
 		       struct err *err)
 {
-	char ip[IP_STRLEN], what[TOPO_DESCSIZ];
+	char ip[IP_STRLEN], what[TOPO_DESCSIZ], sp[TOPO_DESCSIZ];
 
+	who(t, n, sp, sizeof(sp));
 	if (r->segment != TOPO_NONE) {
 		const struct topo_segment *s = &t->segments[r->segment];
 
 		topo_link_describe(t, t->ports[s->ports[0]].link, what,
 				   sizeof(what));
-		return err_set(err, -EINVAL, "speaker %s: prefix %s overlaps "
-			       "the subnet of %s", t->nodes[n].name,
-			       ip_format(p, true, ip), what);
+		return err_set(err, -EINVAL, "%s: prefix %s overlaps the "
+			       "subnet of %s", sp, ip_format(p, true, ip),
+			       what);
 	}
-	return err_set(err, -EINVAL, "speaker %s: prefix %s overlaps the "
-		       "loopback of %s %s", t->nodes[n].name,
-		       ip_format(p, true, ip),
+	return err_set(err, -EINVAL, "%s: prefix %s overlaps the loopback "
+		       "of %s %s", sp, ip_format(p, true, ip),
 		       topo_kind_name(t->nodes[r->node].kind),
 		       t->nodes[r->node].name);
 }
@@ -160,6 +172,7 @@ static int check_sessions(const struct topo *t, uint32_t n, struct err *err)
 {
 	const struct topo_node *node = &t->nodes[n];
 	uint32_t asn = node->routing->asn, i, j, sessions = 0;
+	char sp[TOPO_DESCSIZ];
 
 	for (i = 0; i < node->nports; i++) {
 		uint32_t s = t->ports[node->ports[i]].segment;
@@ -173,31 +186,32 @@ static int check_sessions(const struct topo *t, uint32_t n, struct err *err)
 			if (m == n || t->nodes[m].kind != TOPO_ROUTER)
 				continue;
 			if (!r || r->proto != TOPO_PROTO_BGP)
-				return err_set(err, -EINVAL, "speaker %s: "
-					       "router %s, which it links "
-					       "to, does not run BGP, so it "
-					       "would not hear the speaker's "
-					       "prefixes", node->name,
+				return err_set(err, -EINVAL, "%s: router %s, "
+					       "which it links to, does not "
+					       "run BGP, so it would not hear "
+					       "the speaker's prefixes",
+					       who(t, n, sp, sizeof(sp)),
 					       t->nodes[m].name);
 			if (r->asn == asn)
-				return err_set(err, -EINVAL, "speaker %s: "
-					       "its ASN %u is that of router "
-					       "%s, which it links to (lunet "
-					       "plans no iBGP): give it "
-					       "another", node->name, asn,
+				return err_set(err, -EINVAL, "%s: its ASN %u "
+					       "is that of router %s, which "
+					       "it links to (lunet plans no "
+					       "iBGP): give it another",
+					       who(t, n, sp, sizeof(sp)), asn,
 					       t->nodes[m].name);
 			sessions++;
 		}
 	}
 	if (!sessions)
-		return err_set(err, -EINVAL, "speaker %s: no router to "
-			       "announce to: link it to a router that runs "
-			       "BGP", node->name);
+		return err_set(err, -EINVAL, "%s: no router to announce to: "
+			       "link it to a router that runs BGP",
+			       who(t, n, sp, sizeof(sp)));
 	return 0;
 }
 
 int topo_plan_speakers(struct topo *t, struct err *err)
 {
+	char sp[TOPO_DESCSIZ];
 	struct topo_routing *r;
 	struct range *v = NULL;
 	uint32_t i, next = 0;
@@ -209,11 +223,12 @@ int topo_plan_speakers(struct topo *t, struct err *err)
 		if (!r || !r->speaker || r->prefixes)
 			continue;
 		if (r->nprefixes > TOPO_SPEAKER_MAX - next)
-			return err_set(err, -ERANGE, "speaker %s: the speakers "
-				       "ask for more than the %u /24s of "
+			return err_set(err, -ERANGE, "%s: the speakers ask "
+				       "for more than the %u /24s of "
 				       "100.64.0.0/10 in all; list the "
 				       "prefixes of some instead",
-				       t->nodes[i].name, TOPO_SPEAKER_MAX);
+				       who(t, i, sp, sizeof(sp)),
+				       TOPO_SPEAKER_MAX);
 		r->gen_first = next;
 		next += r->nprefixes;
 	}
