@@ -112,8 +112,9 @@ static int expect_cmp(const void *a, const void *b)
 			  &((const struct topo_expect *)b)->dst);
 }
 
-/* The routes of f that a daemon put there for a prefix announced
- * somewhere, though n should not hold it (e, ne: what it should). */
+/* The routes of f that a daemon put there, and that forward, for a
+ * prefix announced somewhere that n should not hold (e, ne: what it
+ * should). */
 static int unexpected(const struct fib *f, uint32_t n,
 		      const struct topo_expect_set *set,
 		      const struct topo_expect *e, uint32_t ne,
@@ -127,7 +128,9 @@ static int unexpected(const struct fib *f, uint32_t n,
 	for (i = 0; i < f->n; i++) {
 		const struct rtnl_route *r = &f->v[i];
 
-		if (r->protocol == RTPROT_KERNEL)
+		/* Connected subnets are the kernel's; a route whose paths
+		 * are all down forwards nothing. */
+		if (r->protocol == RTPROT_KERNEL || r->nexthops <= r->dead)
 			continue;
 		key.dst = (struct ip_prefix){ r->dst, r->plen };
 		if (!set->nknown ||

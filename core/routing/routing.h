@@ -67,7 +67,7 @@ struct routing_missing {
  * what differs from what it should hold (set, from topo_expect_build())
  * to *miss (grown with realloc; *nmiss entries, capacity *cap): the
  * prefixes it lacks, and those announced somewhere that it holds from a
- * daemon but should not.  ecmp: the live paths must be as many as
+ * daemon, with a path that forwards, but should not.  ecmp: the live paths must be as many as
  * expected.  Returns the number of routes in the FIB, or -errno. */
 struct topo_expect_set;
 int routing_fib_check(const struct topo *t, uint32_t n,
