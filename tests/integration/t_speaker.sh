@@ -1,7 +1,8 @@
 # Speakers: BGP routers that stand in for the outside world.  A speaker
 # announcing 1,000 generated prefixes and one announcing a list, on a 2 x 2
 # leaf-spine with FRR: every leaf and spine FIB holds them, converged{}
-# knows it, and net:speaker's option errors name the file and line.
+# knows it (and, once the speaker is cut off, that they are gone), and
+# net:speaker's option errors name the file and line.
 . "$(dirname "$0")/lib.sh"
 
 # --- 1,000 prefixes into a 2 x 2 leaf-spine ---------------------------------
@@ -42,6 +43,18 @@ assert(info.speaker and info.prefixes == 1000, "isp:routing()")
 assert(net:node("isp"):routes():find("10.0.0.2/31%s+via"), "isp lacks rack 2")
 -- The fabric still works for its hosts.
 assert(net:pingall().loss == 0)
+-- The speaker's link goes down: converged{} waits until no router holds
+-- a route to its prefixes any more, not only until the others are there.
+net:link_between("isp", "leaf1"):down()
+c = net:converged{ within = "30s", every = "20ms" }
+print("withdrawn", c.rounds, c.time)
+for _, name in ipairs{ "leaf1", "leaf2", "spine1", "spine2" } do
+  local out = net:node(name):cmd("ip -4 route show proto bgp")
+  assert(not out:find("100.64.0.0/24", 1, true) and
+         not out:find("100.67.231.0/24", 1, true),
+         name .. " still holds isp's prefixes")
+  assert(out:find("203.0.113.0/24", 1, true), name .. " lost doc's")
+end
 print("ok")
 EOF
 )
