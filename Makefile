@@ -61,8 +61,11 @@ test_events_OBJ := core/observe/events.o
 test_stream_OBJ := core/observe/stream.o core/sys/netns.o
 test_ctl_OBJ := core/control/ctl.o
 UNIT += test_stats
-UNIT += test_routing test_routing_conf
+UNIT += test_routing test_routing_conf test_speaker
 test_routing_OBJ := $(TOPO_SRC:.c=.o)
+test_speaker_OBJ := core/routing/conf.o core/routing/frr_conf.o \
+	core/routing/bird_conf.o \
+	$(TOPO_SRC:.c=.o)
 test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 	core/routing/bird_conf.o \
 	$(TOPO_SRC:.c=.o)

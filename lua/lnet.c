@@ -109,6 +109,7 @@ static const struct lopt router_opts[] = {
 	{ "router_id", LOPT_STRING }, { "config", LOPT_STRING },
 	{ "extra", LOPT_STRING | LOPT_TABLE },
 	{ "bfd", LOPT_BOOLEAN },      { "unnumbered", LOPT_BOOLEAN },
+	{ "max_prefix", LOPT_INTEGER },
 	{ NULL, 0 },
 };
 static const struct lopt *const node_opts[] = {
@@ -156,6 +157,29 @@ static const char *file_relative(lua_State *L, const char *path,
 	return lua_tostring(L, -1);
 }
 
+/* opts.asn (opts at index 3) of the router or speaker (what) name, in
+ * range. */
+static uint32_t asn_opt(lua_State *L, const char *what, const char *name)
+{
+	lua_Integer asn = lopts_integer(L, 3, "asn", 0);
+
+	if (asn < 0 || asn > (lua_Integer)TOPO_ASN_PRIVATE_LAST)
+		luaL_error(L, "%s %s: asn %I is out of range (1 to %I)", what,
+			   name, asn, (lua_Integer)TOPO_ASN_PRIVATE_LAST);
+	return (uint32_t)asn;
+}
+
+/* opts.max_prefix (opts at index 3) of router name. */
+static uint32_t max_prefix_opt(lua_State *L, const char *name)
+{
+	lua_Integer max = lopts_integer(L, 3, "max_prefix", 0);
+
+	if (max < 0 || max > (lua_Integer)UINT32_MAX)
+		luaL_error(L, "router %s: max_prefix %I is out of range (1 to "
+			   "%I)", name, max, (lua_Integer)UINT32_MAX);
+	return (uint32_t)max;
+}
+
 /* The routing options of router i (opts at index 3), if any. */
 static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
 			   const char *where)
@@ -163,8 +187,8 @@ static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
 	struct topo_routing_opts o = { 0 };
 	const char *routing = lopts_string(L, 3, "routing");
 	const char *daemon = lopts_string(L, 3, "daemon");
-	lua_Integer asn = lopts_integer(L, 3, "asn", 0);
 	const char *name = n->topo->nodes[i].name;
+	uint32_t asn = asn_opt(L, "router", name);
 	struct err err;
 
 	if (!routing && !daemon && !asn && !lopts_string(L, 3, "config") &&
@@ -178,21 +202,19 @@ static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
 	if (daemon && topo_daemon_parse(daemon, &o.daemon))
 		luaL_error(L, "router %s: daemon '%s' is not one of frr, bird",
 			   name, daemon);
-	if (asn < 0 || asn > (lua_Integer)TOPO_ASN_PRIVATE_LAST)
-		luaL_error(L, "router %s: asn %d is out of range (1 to %u)",
-			   name, (int)asn, TOPO_ASN_PRIVATE_LAST);
-	o.asn = (uint32_t)asn;
+	o.asn = asn;
 	o.router_id = lopts_string(L, 3, "router_id");
 	o.config = file_relative(L, lopts_string(L, 3, "config"), where);
 	o.extra = extra_lines(L, 3);
 	o.bfd = lopts_boolean(L, 3, "bfd", false);
 	o.unnumbered = lopts_boolean(L, 3, "unnumbered", false);
+	o.max_prefix = max_prefix_opt(L, name);
 	if (o.proto == TOPO_PROTO_STATIC &&
 	    (daemon || o.config || o.extra || o.bfd || o.router_id ||
-	     o.unnumbered))
+	     o.unnumbered || o.max_prefix))
 		luaL_error(L, "router %s: daemon, config, extra, bfd, "
-			   "unnumbered and router_id need routing 'bgp' or "
-			   "'ospf'", name);
+			   "unnumbered, max_prefix and router_id need routing "
+			   "'bgp' or 'ospf'", name);
 	if (topo_routing_set(n->topo, i, &o, &err))
 		luaL_error(L, "%s", err.msg);
 }
@@ -218,6 +240,94 @@ static int add_node(lua_State *L, enum topo_kind kind)
 		return luaL_error(L, "%s", err.msg);
 	if (kind == TOPO_ROUTER)
 		router_routing(L, n, (uint32_t)i, o.where.file);
+	lnode_push(L, 1, i);
+	return 1;
+}
+
+static const struct lopt speaker_opts[] = {
+	{ "asn", LOPT_INTEGER },      { "prefixes", LOPT_INTEGER | LOPT_TABLE },
+	{ "daemon", LOPT_STRING },    { "lo", LOPT_STRING },
+	{ "router_id", LOPT_STRING }, { "extra", LOPT_STRING | LOPT_TABLE },
+	{ "bfd", LOPT_BOOLEAN },      { NULL, 0 },
+};
+
+/* opts.prefixes of speaker name (opts at index 3): a count into o, or a
+ * list parsed into a userdata left on the stack. */
+static void speaker_prefixes(lua_State *L, const char *name,
+			     struct topo_routing_opts *o)
+{
+	struct ip_prefix *v;
+	lua_Integer i, count;
+	int t;
+
+	t = lua_getfield(L, 3, "prefixes");
+	if (t == LUA_TNIL)
+		luaL_error(L, "speaker %s: option 'prefixes' is needed: how "
+			   "many to announce, or a list of them", name);
+	if (t == LUA_TNUMBER) {
+		count = lua_tointeger(L, -1);
+		if (count < 1 || count > (lua_Integer)TOPO_SPEAKER_MAX)
+			luaL_error(L, "speaker %s: prefixes = %I: a count is "
+				   "from 1 to %I (the /24s of 100.64.0.0/10); "
+				   "list more", name, count,
+				   (lua_Integer)TOPO_SPEAKER_MAX);
+		o->nprefixes = (uint32_t)count;
+		return;
+	}
+	count = (lua_Integer)lua_rawlen(L, -1);
+	if (count < 1 || count > (lua_Integer)UINT32_MAX / 2)
+		luaL_error(L, "speaker %s: prefixes must be a count or a "
+			   "non-empty list of prefixes", name);
+	v = lua_newuserdatauv(L, (size_t)count * sizeof(*v), 0);
+	for (i = 1; i <= count; i++) {
+		if (lua_rawgeti(L, -2, i) != LUA_TSTRING ||
+		    ip_parse(lua_tostring(L, -1), 32, &v[i - 1]) < 0)
+			luaL_error(L, "speaker %s: prefixes[%I] is not a "
+				   "prefix like \"203.0.113.0/24\" (got %s)",
+				   name, i, luaL_tolstring(L, -1, NULL));
+		lua_pop(L, 1);
+	}
+	o->prefixes = v;
+	o->nprefixes = (uint32_t)count;
+}
+
+/* net:speaker(name, opts): a BGP router announcing prefixes, standing in
+ * for the world outside the fabric (topo/speaker.c). */
+static int l_speaker(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	struct topo_routing_opts ro = { .proto = TOPO_PROTO_BGP,
+					.speaker = true };
+	struct topo_node_opts o = { 0 };
+	const char *daemon;
+	char file[256];
+	struct err err;
+	int i;
+
+	lua_settop(L, 3);
+	lopts_check(L, 3, speaker_opts, "speaker %s", name);
+	if (lua_isnil(L, 3))
+		return luaL_error(L, "speaker %s: options are needed: "
+				  "net:speaker(name, { asn = N, prefixes = "
+				  "N or { ... } })", name);
+	need_stopped(L, n);
+	daemon = lopts_string(L, 3, "daemon");
+	if (daemon && topo_daemon_parse(daemon, &ro.daemon))
+		luaL_error(L, "speaker %s: daemon '%s' is not one of frr, "
+			   "bird", name, daemon);
+	ro.asn = asn_opt(L, "speaker", name);
+	ro.router_id = lopts_string(L, 3, "router_id");
+	ro.extra = extra_lines(L, 3);
+	ro.bfd = lopts_boolean(L, 3, "bfd", false);
+	speaker_prefixes(L, name, &ro);
+	o.lo = lopts_string(L, 3, "lo");
+	caller_where(L, &o.where, file, sizeof(file));
+	i = topo_node_add(n->topo, name, TOPO_ROUTER, &o, &err);
+	if (i < 0)
+		return luaL_error(L, "%s", err.msg);
+	if (topo_routing_set(n->topo, (uint32_t)i, &ro, &err))
+		return luaL_error(L, "%s", err.msg);
 	lnode_push(L, 1, i);
 	return 1;
 }
@@ -427,6 +537,7 @@ static const luaL_Reg methods[] = {
 	{ "host", l_host },
 	{ "switch", l_switch },
 	{ "router", l_router },
+	{ "speaker", l_speaker },
 	{ "link", l_link },
 	{ "node", l_node },
 	{ "nodes", l_nodes },

@@ -13,8 +13,62 @@
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
+/* The speaker's addresses on the segments it shares with router: the
+ * neighbours of the router's sessions with it, as an array. */
+static void push_session_addrs(lua_State *L, const struct topo *t,
+			       uint32_t router, uint32_t speaker)
+{
+	const struct topo_node *node = &t->nodes[router];
+	char ip[IP_STRLEN];
+	lua_Integer k = 0;
+	uint32_t i, j, s;
+
+	lua_newtable(L);
+	for (i = 0; i < node->nports; i++) {
+		s = t->ports[node->ports[i]].segment;
+		if (s == TOPO_NONE)
+			continue;
+		for (j = 0; j < t->segments[s].nports; j++) {
+			const struct topo_port *p =
+				&t->ports[t->segments[s].ports[j]];
+
+			if (p->node != speaker)
+				continue;
+			lua_pushstring(L, ip_format(&p->addr, false, ip));
+			lua_rawseti(L, -2, ++k);
+		}
+	}
+}
+
+/* The sessions the expectations have torn down, as an array of
+ * {router=, speaker=, offered=, max=, addrs=}. */
+static void push_trips(lua_State *L, const struct topo *t,
+		       const struct topo_expect_set *set)
+{
+	uint32_t k;
+
+	lua_createtable(L, (int)set->ntrips, 0);
+	for (k = 0; k < set->ntrips; k++) {
+		const struct topo_expect_trip *x = &set->trips[k];
+
+		lua_createtable(L, 0, 4);
+		lua_pushstring(L, t->nodes[x->router].name);
+		lua_setfield(L, -2, "router");
+		lua_pushstring(L, t->nodes[x->speaker].name);
+		lua_setfield(L, -2, "speaker");
+		lua_pushinteger(L, x->offered);
+		lua_setfield(L, -2, "offered");
+		lua_pushinteger(L, t->nodes[x->router].routing->max_prefix);
+		lua_setfield(L, -2, "max");
+		push_session_addrs(L, t, x->router, x->speaker);
+		lua_setfield(L, -2, "addrs");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+}
+
 /* lunet._fib_missing(net, ecmp) -> array of {node=, dst=, have=, want=},
- * routers checked: one FIB dump per routed router. */
+ * routers checked, sessions expected down (push_trips): one FIB dump per
+ * routed router. */
 static int l_fib_missing(lua_State *L)
 {
 	struct lnet *n = lnet_check(L, 1);
@@ -22,10 +76,9 @@ static int l_fib_missing(lua_State *L)
 	struct routing_missing *miss = NULL;
 	size_t nmiss = 0, cap = 0, k;
 	struct topo_expect_set set;
-	const struct topo_expect *e;
 	unsigned char *down;
 	char dst[IP_STRLEN];
-	uint32_t i, ne, routers = 0;
+	uint32_t i, routers = 0;
 	int rc;
 
 	lnet_need_running(L, n);
@@ -40,12 +93,11 @@ static int l_fib_missing(lua_State *L)
 		if (!n->topo->nodes[i].routing)
 			continue;
 		routers++;
-		e = topo_expect_of(&set, i, &ne);
-		rc = routing_fib_check(n->topo, i, e, ne, ecmp, &miss, &nmiss,
+		rc = routing_fib_check(n->topo, i, &set, ecmp, &miss, &nmiss,
 				       &cap);
 	}
-	topo_expect_set_free(&set);
 	if (rc < 0) {
+		topo_expect_set_free(&set);
 		free(miss);
 		return luaL_error(L, "router %s: cannot read its FIB: %s",
 				  n->topo->nodes[i - 1].name, strerror(-rc));
@@ -65,7 +117,9 @@ static int l_fib_missing(lua_State *L)
 	}
 	free(miss);
 	lua_pushinteger(L, routers);
-	return 2;
+	push_trips(L, n->topo, &set);
+	topo_expect_set_free(&set);
+	return 3;
 }
 
 /* lunet._cli_argv(node, tool) -> the argv prefix reaching the node's
@@ -132,7 +186,8 @@ static int l_daemons(lua_State *L)
 	return 2;
 }
 
-/* lunet._routing(node) -> {proto=, daemon=, asn=, router_id=} or nil. */
+/* lunet._routing(node) -> {proto=, daemon=, asn=, router_id=, bfd=,
+ * max_prefix=, speaker=, prefixes=} or nil. */
 static int l_routing(lua_State *L)
 {
 	struct lnet *n;
@@ -158,6 +213,18 @@ static int l_routing(lua_State *L)
 								 32 },
 					    false, ip));
 		lua_setfield(L, -2, "router_id");
+	}
+	lua_pushboolean(L, r->bfd);
+	lua_setfield(L, -2, "bfd");
+	if (r->max_prefix) {
+		lua_pushinteger(L, r->max_prefix);
+		lua_setfield(L, -2, "max_prefix");
+	}
+	if (r->speaker) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "speaker");
+		lua_pushinteger(L, r->nprefixes);
+		lua_setfield(L, -2, "prefixes");
 	}
 	return 1;
 }

@@ -21,6 +21,19 @@
  * Sessions exist between routed routers that share a segment and run the
  * same protocol (for BGP, with different ASNs: lunet plans no iBGP).  No
  * route is redistributed between protocols or from static routers.
+ *
+ * Speakers announce their prefixes besides (topo/speaker.c): thousands of
+ * prefixes with one origin each, so a search is made once per set of
+ * origins and its result given to every prefix that shares it.
+ *
+ * A router with max_prefix tears down a session with a speaker that
+ * offers it more prefixes than that, and the session stays down (FRR's
+ * maximum-prefix without restart).  What a speaker offers is what the
+ * router accepts from it: every prefix the speaker has a path to that
+ * loop prevention lets the router take.  A session found over its limit
+ * is taken out and the searches run again, until no other one is over:
+ * the sessions that trip at some point of a real convergence are those
+ * over their limit once everything before them has tripped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,14 +49,23 @@ struct entry {
 	struct topo_expect e;
 };
 
+/* A session of a router with max_prefix with a speaker. */
+struct limit {
+	uint32_t router, speaker;
+	uint32_t offered; /* prefixes the router takes from the speaker */
+	bool tripped;
+};
+
 struct ctx {
 	const struct topo *t;
 	const unsigned char *down; /* per link, or NULL */
+	struct limit *lim;
+	size_t nlim;
 	/* Sessions, as CSR over nodes: adj[first[n] .. first[n + 1]). */
 	uint32_t *first, *adj;
 	/* The search over one prefix. */
 	uint32_t *dist, *parent, *width, *queue;
-	unsigned char *origin;
+	uint32_t reached; /* queue[0 .. reached): the last search's routers */
 	struct entry *out;
 	size_t nout, cap;
 };
@@ -56,6 +78,19 @@ static bool peers(const struct topo *t, uint32_t a, uint32_t b)
 	if (!x || !y || a == b || x->proto != y->proto)
 		return false;
 	return x->proto != TOPO_PROTO_BGP || x->asn != y->asn;
+}
+
+/* Whether the session of a and b went over a limit. */
+static bool tripped(const struct ctx *c, uint32_t a, uint32_t b)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlim; i++)
+		if (c->lim[i].tripped &&
+		    ((c->lim[i].router == a && c->lim[i].speaker == b) ||
+		     (c->lim[i].router == b && c->lim[i].speaker == a)))
+			return true;
+	return false;
 }
 
 static bool port_down(const struct ctx *c, uint32_t p)
@@ -85,7 +120,8 @@ static int sessions_build(struct ctx *c)
 					if (port_down(c, seg->ports[j]))
 						continue;
 					b = t->ports[seg->ports[j]].node;
-					if (!peers(t, a, b))
+					if (!peers(t, a, b) ||
+					    tripped(c, a, b))
 						continue;
 					if (pass == 0)
 						c->first[a + 1]++;
@@ -144,13 +180,12 @@ static int push(struct ctx *c, uint32_t router, const struct ip_prefix *p,
 	return 0;
 }
 
-/* The search for prefix p, announced by the routers in origin[]. */
-static int search(struct ctx *c, const struct ip_prefix *p,
-		  const uint32_t *orig, size_t norig)
+/* The search from the routers in orig[]: each router's distance, the
+ * neighbour its path comes from, and how many neighbours tie. */
+static void search(struct ctx *c, const uint32_t *orig, size_t norig)
 {
 	uint32_t head = 0, tail = 0, r, m, k, n = c->t->nnodes;
 	size_t i;
-	int rc;
 
 	for (r = 0; r < n; r++) {
 		c->dist[r] = INF;
@@ -177,12 +212,31 @@ static int search(struct ctx *c, const struct ip_prefix *p,
 			c->width[m]++;
 		}
 	}
-	for (r = 0; r < n; r++) {
-		if (c->dist[r] == INF || c->dist[r] == 0)
+	c->reached = tail;
+}
+
+/* Prefix p in the FIB of every router the last search reached, and in
+ * the count of every limited session whose speaker offers it. */
+static int emit(struct ctx *c, const struct ip_prefix *p)
+{
+	struct limit *l;
+	uint32_t k, r;
+	size_t i;
+	int rc;
+
+	for (k = 0; k < c->reached; k++) {
+		r = c->queue[k];
+		if (c->dist[r] == 0)
 			continue;
 		rc = push(c, r, p, c->width[r]);
 		if (rc)
 			return rc;
+	}
+	for (i = 0; i < c->nlim; i++) {
+		l = &c->lim[i];
+		if (!l->tripped && c->dist[l->speaker] != INF &&
+		    takes(c, l->speaker, l->router))
+			l->offered++;
 	}
 	return 0;
 }
@@ -220,18 +274,21 @@ static struct announce *announces(const struct topo *t,
 	struct ip_prefix buf[64];
 	struct announce *v = NULL, *grown;
 	size_t cap = 0, k, m;
-	uint32_t i;
+	const struct topo_routing *r;
+	uint32_t i, extra;
 
 	*n = 0;
 	for (i = 0; i < t->nnodes; i++) {
-		if (!t->nodes[i].routing)
+		r = t->nodes[i].routing;
+		if (!r)
 			continue;
 		m = topo_routing_announced(t, i, down, buf, 64);
 		if (m > 64)
 			m = 64; /* a router on more host subnets: no expectation
 				 * for the rest, rather than a wrong one */
-		if (*n + m > cap) {
-			cap = (*n + m) * 2;
+		extra = r->speaker ? r->nprefixes : 0;
+		if (*n + m + extra > cap) {
+			cap = (*n + m + extra) * 2;
 			grown = realloc(v, cap * sizeof(*v));
 			if (!grown) {
 				free(v);
@@ -241,6 +298,9 @@ static struct announce *announces(const struct topo *t,
 		}
 		for (k = 0; k < m; k++)
 			v[(*n)++] = (struct announce){ buf[k], i };
+		for (k = 0; k < extra; k++)
+			v[(*n)++] = (struct announce){
+				topo_speaker_prefix(r, (uint32_t)k), i };
 	}
 	if (*n)
 		qsort(v, *n, sizeof(*v), announce_cmp);
@@ -255,8 +315,109 @@ static void ctx_free(struct ctx *c)
 	free(c->parent);
 	free(c->width);
 	free(c->queue);
-	free(c->origin);
+	free(c->lim);
 	free(c->out);
+}
+
+/* The sessions of routers with max_prefix with speakers, each pair once,
+ * from the sessions of the first pass. */
+static int limits_find(struct ctx *c)
+{
+	const struct topo *t = c->t;
+	uint32_t r, k, s;
+	size_t i;
+
+	for (r = 0; r < t->nnodes; r++) {
+		if (!t->nodes[r].routing || !t->nodes[r].routing->max_prefix)
+			continue;
+		for (k = c->first[r]; k < c->first[r + 1]; k++) {
+			s = c->adj[k];
+			if (!t->nodes[s].routing->speaker)
+				continue;
+			for (i = 0; i < c->nlim; i++)
+				if (c->lim[i].router == r &&
+				    c->lim[i].speaker == s)
+					break;
+			if (i < c->nlim)
+				continue;
+			if (!(c->nlim & (c->nlim + 1))) {
+				struct limit *grown = realloc(
+					c->lim, (2 * c->nlim + 1) *
+							sizeof(*c->lim));
+
+				if (!grown)
+					return -ENOMEM;
+				c->lim = grown;
+			}
+			c->lim[c->nlim++] = (struct limit){ r, s, 0, false };
+		}
+	}
+	return 0;
+}
+
+/* One pass over every announced prefix (an, sorted, nan of them), with
+ * the sessions as they are now.  orig and prev hold nnodes each: a
+ * prefix has each router at most once among its origins. */
+static int pass(struct ctx *c, const struct announce *an, size_t nan,
+		uint32_t *orig, uint32_t *prev)
+{
+	uint32_t k, nprev = INF;
+	size_t i, j;
+	int rc = 0;
+
+	c->nout = 0;
+	for (i = 0; i < c->nlim; i++)
+		if (!c->lim[i].tripped)
+			c->lim[i].offered = 0;
+	for (i = 0; !rc && i < nan; i = j) {
+		k = 0;
+		for (j = i; j < nan && an[j].p.ip == an[i].p.ip &&
+			    an[j].p.plen == an[i].p.plen; j++)
+			if (!k || orig[k - 1] != an[j].router)
+				orig[k++] = an[j].router;
+		/* The same origins (sorted by router), the same search. */
+		if (k != nprev || memcmp(orig, prev, k * sizeof(*orig))) {
+			search(c, orig, k);
+			memcpy(prev, orig, k * sizeof(*orig));
+			nprev = k;
+		}
+		rc = emit(c, &an[i].p);
+	}
+	return rc;
+}
+
+/* Marks the sessions over their limit as tripped; returns how many. */
+static size_t trip(struct ctx *c)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < c->nlim; i++) {
+		struct limit *l = &c->lim[i];
+
+		if (!l->tripped &&
+		    l->offered > c->t->nodes[l->router].routing->max_prefix) {
+			l->tripped = true;
+			k++;
+		}
+	}
+	return k;
+}
+
+/* The announced prefixes, each once, into out->known. */
+static int store_known(const struct announce *an, size_t nan,
+		       struct topo_expect_set *out)
+{
+	size_t i;
+
+	out->known = malloc((nan ? nan : 1) * sizeof(*out->known));
+	if (!out->known)
+		return -ENOMEM;
+	for (i = 0; i < nan; i++)
+		if (!out->nknown ||
+		    out->known[out->nknown - 1].ip != an[i].p.ip ||
+		    out->known[out->nknown - 1].plen != an[i].p.plen)
+			out->known[out->nknown++] = an[i].p;
+	return 0;
 }
 
 static int store(struct ctx *c, struct topo_expect_set *out)
@@ -280,6 +441,16 @@ static int store(struct ctx *c, struct topo_expect_set *out)
 		out->v[i] = c->out[i].e;
 	}
 	out->n = (uint32_t)c->nout;
+	out->trips = calloc(c->nlim ? c->nlim : 1, sizeof(*out->trips));
+	if (!out->trips)
+		return -ENOMEM;
+	for (i = 0; i < c->nlim; i++)
+		if (c->lim[i].tripped)
+			out->trips[out->ntrips++] = (struct topo_expect_trip){
+				.router = c->lim[i].router,
+				.speaker = c->lim[i].speaker,
+				.offered = c->lim[i].offered,
+			};
 	return 0;
 }
 
@@ -288,6 +459,8 @@ void topo_expect_set_free(struct topo_expect_set *s)
 	free(s->v);
 	free(s->first);
 	free(s->count);
+	free(s->trips);
+	free(s->known);
 	*s = (struct topo_expect_set){ 0 };
 }
 
@@ -296,8 +469,8 @@ int topo_expect_build(const struct topo *t, const unsigned char *link_down,
 {
 	struct ctx c = { .t = t, .down = link_down };
 	struct announce *an = NULL;
-	uint32_t *orig = NULL, nn = t->nnodes ? t->nnodes : 1;
-	size_t nan, i, j, k;
+	uint32_t *orig = NULL, *prev = NULL, nn = t->nnodes ? t->nnodes : 1;
+	size_t nan;
 	int rc = -ENOMEM;
 
 	*out = (struct topo_expect_set){ 0 };
@@ -306,22 +479,32 @@ int topo_expect_build(const struct topo *t, const unsigned char *link_down,
 	c.width = malloc(nn * sizeof(*c.width));
 	c.queue = malloc(nn * sizeof(*c.queue));
 	orig = malloc(nn * sizeof(*orig));
+	prev = malloc(nn * sizeof(*prev));
 	an = announces(t, link_down, &nan);
-	if (!c.dist || !c.parent || !c.width || !c.queue || !orig || !an)
+	if (!c.dist || !c.parent || !c.width || !c.queue || !orig || !prev ||
+	    !an)
 		goto out;
 	rc = sessions_build(&c);
-	for (i = 0; !rc && i < nan; i = j) {
-		k = 0;
-		for (j = i; j < nan && an[j].p.ip == an[i].p.ip &&
-			    an[j].p.plen == an[i].p.plen; j++)
-			orig[k++] = an[j].router;
-		rc = search(&c, &an[i].p, orig, k);
+	if (!rc)
+		rc = limits_find(&c);
+	while (!rc) {
+		rc = pass(&c, an, nan, orig, prev);
+		if (rc || !trip(&c))
+			break;
+		/* Without the sessions that tripped, from the start. */
+		free(c.first);
+		free(c.adj);
+		c.first = c.adj = NULL;
+		rc = sessions_build(&c);
 	}
 	if (!rc)
 		rc = store(&c, out);
+	if (!rc)
+		rc = store_known(an, nan, out);
 out:
 	free(an);
 	free(orig);
+	free(prev);
 	ctx_free(&c);
 	if (rc)
 		topo_expect_set_free(out);

@@ -51,7 +51,72 @@ void topo_routing_free(struct topo_routing *r)
 		return;
 	free(r->config);
 	free(r->extra);
+	free(r->prefixes);
 	free(r);
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct ip_prefix *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->plen < y->plen ? -1 : x->plen > y->plen;
+}
+
+static int check_speaker(const struct topo *t, uint32_t n,
+			 const struct topo_routing_opts *o, struct err *err)
+{
+	const char *name = t->nodes[n].name;
+
+	if (o->proto != TOPO_PROTO_BGP)
+		return err_set(err, -EINVAL, "speaker %s: speakers run BGP, "
+			       "not %s", name, topo_proto_name(o->proto));
+	/* Written for FRR only so far: bird_conf.c would announce none of
+	 * its prefixes. */
+	if (o->daemon != TOPO_DAEMON_FRR)
+		return err_set(err, -EINVAL, "speaker %s: speakers need "
+			       "daemon 'frr' (BIRD speakers are not written "
+			       "yet)", name);
+	if (o->config)
+		return err_set(err, -EINVAL, "speaker %s: a speaker's config "
+			       "is written from its prefixes: use extra, or "
+			       "a router with config", name);
+	if (!o->prefixes && o->nprefixes > TOPO_SPEAKER_MAX)
+		return err_set(err, -ERANGE, "speaker %s: %u prefixes is more "
+			       "than the %u /24s of 100.64.0.0/10; list them "
+			       "instead", name, o->nprefixes, TOPO_SPEAKER_MAX);
+	return 0;
+}
+
+/* A speaker's listed prefixes, sorted; one listed twice is refused. */
+static int copy_prefixes(const struct topo *t, uint32_t n,
+			 const struct topo_routing_opts *o,
+			 struct topo_routing *r, struct err *err)
+{
+	char ip[IP_STRLEN];
+	uint32_t i;
+
+	r->nprefixes = o->nprefixes;
+	if (!o->prefixes || !o->nprefixes)
+		return 0;
+	r->prefixes = malloc(o->nprefixes * sizeof(*r->prefixes));
+	if (!r->prefixes)
+		return err_set(err, -ENOMEM, "out of memory");
+	memcpy(r->prefixes, o->prefixes, o->nprefixes * sizeof(*r->prefixes));
+	qsort(r->prefixes, o->nprefixes, sizeof(*r->prefixes), prefix_cmp);
+	for (i = 0; i < o->nprefixes; i++) {
+		if (ip_network(&r->prefixes[i]) != r->prefixes[i].ip)
+			return err_set(err, -EINVAL, "speaker %s: prefix %s "
+				       "has bits set past its length",
+				       t->nodes[n].name,
+				       ip_format(&r->prefixes[i], true, ip));
+		if (i && !prefix_cmp(&r->prefixes[i - 1], &r->prefixes[i]))
+			return err_set(err, -EINVAL, "speaker %s: prefix %s "
+				       "is listed twice", t->nodes[n].name,
+				       ip_format(&r->prefixes[i], true, ip));
+	}
+	return 0;
 }
 
 static int check_opts(const struct topo *t, uint32_t n,
@@ -86,6 +151,15 @@ static int check_opts(const struct topo *t, uint32_t n,
 		return err_set(err, -EINVAL, "router %s: bfd needs daemon "
 			       "'frr' (BIRD's BFD is not planned by lunet)",
 			       name);
+	if (o->max_prefix && o->proto != TOPO_PROTO_BGP)
+		return err_set(err, -EINVAL, "router %s: max_prefix is for "
+			       "BGP, and %s runs %s", name, name,
+			       topo_proto_name(o->proto));
+	if (o->max_prefix && o->daemon != TOPO_DAEMON_FRR)
+		return err_set(err, -EINVAL, "router %s: max_prefix needs "
+			       "daemon 'frr'", name);
+	if (o->speaker)
+		return check_speaker(t, n, o, err);
 	return 0;
 }
 
@@ -115,11 +189,18 @@ int topo_routing_set(struct topo *t, uint32_t n,
 	r->router_id_set = id.ip != 0;
 	r->bfd = o->bfd;
 	r->unnumbered = o->unnumbered;
+	r->max_prefix = o->max_prefix;
+	r->speaker = o->speaker;
 	r->config = o->config ? strdup(o->config) : NULL;
 	r->extra = o->extra ? strdup(o->extra) : NULL;
 	if ((o->config && !r->config) || (o->extra && !r->extra)) {
 		topo_routing_free(r);
 		return err_set(err, -ENOMEM, "out of memory");
+	}
+	rc = o->speaker ? copy_prefixes(t, n, o, r, err) : 0;
+	if (rc) {
+		topo_routing_free(r);
+		return rc;
 	}
 	t->nodes[n].routing = r;
 	return 0;
@@ -173,7 +254,7 @@ int topo_plan_routing(struct topo *t, struct err *err)
 				       "ASNs", t->nodes[i].name);
 		r->asn = next++;
 	}
-	return 0;
+	return topo_plan_speakers(t, err);
 }
 
 static bool segment_has_host(const struct topo *t, uint32_t s)

@@ -39,6 +39,19 @@ enum topo_daemon {
 /* Where the plan numbers BGP routers that were given no ASN: one each. */
 #define TOPO_ASN_AUTO_FIRST 4210000000u
 
+/*
+ * Speakers (CrystalNet's boundary devices) are BGP routers that stand in
+ * for the world outside the fabric, announcing prefixes that no plan of
+ * lunet's holds.  A speaker given a count of prefixes announces that many
+ * consecutive /24s of 100.64.0.0/10 (RFC 6598's shared address space,
+ * outside the plan's 10.0.0.0/8), the speakers of a topology taking theirs
+ * in node order: 16,384 in all.  Nothing answers at those addresses.
+ */
+#define TOPO_SPEAKER_BASE 0x64400000u /* 100.64.0.0 */
+#define TOPO_SPEAKER_BASE_PLEN 10
+#define TOPO_SPEAKER_PLEN 24
+#define TOPO_SPEAKER_MAX (1u << (TOPO_SPEAKER_PLEN - TOPO_SPEAKER_BASE_PLEN))
+
 /* A router's routing, as the user (or a generator) asked for it. */
 struct topo_routing_opts {
 	enum topo_proto proto;
@@ -46,9 +59,18 @@ struct topo_routing_opts {
 	uint32_t asn;        /* BGP; 0: planned */
 	const char *router_id; /* "10.255.0.1"; NULL: the loopback */
 	const char *config;  /* a config file of the user's, used whole */
-	const char *extra;   /* lines added to the generated config */
+	const char *extra;   /* lines added to the generated config, with
+			      * routing_conf_template()'s placeholders */
 	bool bfd;            /* BFD on every session (FRR: bfdd) */
 	bool unnumbered;     /* BGP over IPv6 link-local (RFC 5549; FRR) */
+	uint32_t max_prefix; /* BGP: the most prefixes a session with a
+			      * speaker may bring (0: no limit) */
+	/* A speaker (BGP only): the prefixes it announces, either listed
+	 * (nprefixes of them at prefixes, copied) or, with prefixes NULL,
+	 * nprefixes generated ones. */
+	bool speaker;
+	const struct ip_prefix *prefixes;
+	uint32_t nprefixes;
 };
 
 /* What a router runs, kept by the topo (copied strings, owned). */
@@ -63,6 +85,12 @@ struct topo_routing {
 	char *extra;
 	bool bfd;
 	bool unnumbered;
+	uint32_t max_prefix;
+	bool speaker;
+	struct ip_prefix *prefixes; /* listed (owned), or NULL: generated */
+	uint32_t nprefixes;
+	uint32_t gen_first;  /* generated: the first one's /24 in 100.64.0.0/10;
+			      * planned */
 };
 
 /* One prefix a routed router's FIB should hold, and with how many next
@@ -103,10 +131,30 @@ int topo_plan_routing(struct topo *t, struct err *err);
 /* The prefixes router n announces: its loopback and the subnets of its
  * segments that have a host on them, but for ports whose link is down in
  * link_down (NULL: none is).  Writes up to max into out and returns how
- * many there are. */
+ * many there are.  A speaker announces its own prefixes besides
+ * (topo_speaker_prefix()). */
 size_t topo_routing_announced(const struct topo *t, uint32_t n,
 			      const unsigned char *link_down,
 			      struct ip_prefix *out, size_t max);
+
+/* Prefix i (below r->nprefixes) of speaker r; planned for a generated
+ * one (topo/speaker.c). */
+struct ip_prefix topo_speaker_prefix(const struct topo_routing *r,
+				     uint32_t i);
+
+/* A step of topo_plan_routing(), once every ASN is known: the speakers'
+ * generated prefixes placed, every prefix checked against the plan's
+ * addresses, and every speaker checked to have a BGP session (a speaker
+ * nobody hears is a mistake).  Returns 0 or -EINVAL, -ERANGE with err
+ * naming the speaker. */
+int topo_plan_speakers(struct topo *t, struct err *err);
+
+/* A session the plan expects torn down: speaker offers router more
+ * prefixes than its max_prefix. */
+struct topo_expect_trip {
+	uint32_t router, speaker;
+	uint32_t offered;
+};
 
 /* What every routed router's FIB holds once converged (topo/expect.c),
  * with the links set in link_down (NULL: none) down; t must be planned. */
@@ -114,6 +162,14 @@ struct topo_expect_set {
 	struct topo_expect *v;
 	uint32_t n;
 	uint32_t *first, *count; /* per node: [first, first + count) of v */
+	struct topo_expect_trip *trips; /* the sessions over their limit */
+	uint32_t ntrips;
+	/* Every prefix some routed router announces, sorted, each once:
+	 * a router holding one of these that it should not (a speaker's
+	 * prefix past a tripped session, a withdrawn loopback) has not
+	 * converged either. */
+	struct ip_prefix *known;
+	uint32_t nknown;
 };
 int topo_expect_build(const struct topo *t, const unsigned char *link_down,
 		      struct topo_expect_set *out);

@@ -189,8 +189,9 @@ static int make_config(const struct topo *t, uint32_t n, const char *dir,
 		free(text);
 		return rc;
 	}
-	rc = r->daemon == TOPO_DAEMON_FRR ? routing_conf_frr(t, n, dir, conf) :
-					    routing_conf_bird(t, n, dir, conf);
+	if (r->daemon == TOPO_DAEMON_FRR)
+		return routing_conf_frr(t, n, dir, conf, err);
+	rc = routing_conf_bird(t, n, dir, conf);
 	if (rc)
 		return err_set(err, rc, "router %s: cannot write its config: "
 			       "%s", t->nodes[n].name, strerror(-rc));

@@ -81,25 +81,92 @@ static int route_cmp(const void *a, const void *b)
 	return x->plen < y->plen ? -1 : x->plen > y->plen;
 }
 
+static int miss_add(struct routing_missing **miss, size_t *nmiss,
+		    size_t *cap, struct routing_missing m)
+{
+	struct routing_missing *grown;
+
+	if (*nmiss == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		grown = realloc(*miss, *cap * sizeof(**miss));
+		if (!grown)
+			return -ENOMEM;
+		*miss = grown;
+	}
+	(*miss)[(*nmiss)++] = m;
+	return 0;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct ip_prefix *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->plen < y->plen ? -1 : x->plen > y->plen;
+}
+
+static int expect_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(&((const struct topo_expect *)a)->dst,
+			  &((const struct topo_expect *)b)->dst);
+}
+
+/* The routes of f that a daemon put there, and that forward, for a
+ * prefix announced somewhere that n should not hold (e, ne: what it
+ * should). */
+static int unexpected(const struct fib *f, uint32_t n,
+		      const struct topo_expect_set *set,
+		      const struct topo_expect *e, uint32_t ne,
+		      struct routing_missing **miss, size_t *nmiss,
+		      size_t *cap)
+{
+	struct topo_expect key = { 0 };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < f->n; i++) {
+		const struct rtnl_route *r = &f->v[i];
+
+		/* Connected subnets are the kernel's; a route whose paths
+		 * are all down forwards nothing. */
+		if (r->protocol == RTPROT_KERNEL || r->nexthops <= r->dead)
+			continue;
+		key.dst = (struct ip_prefix){ r->dst, r->plen };
+		if (!set->nknown ||
+		    !bsearch(&key.dst, set->known, set->nknown,
+			     sizeof(*set->known), prefix_cmp))
+			continue;
+		if (ne && bsearch(&key, e, ne, sizeof(*e), expect_cmp))
+			continue;
+		rc = miss_add(miss, nmiss, cap, (struct routing_missing){
+			.node = n, .dst = key.dst,
+			.have = r->nexthops - r->dead, .want = 0,
+		});
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int routing_fib_check(const struct topo *t, uint32_t n,
-		      const struct topo_expect *e, uint32_t ne, bool ecmp,
+		      const struct topo_expect_set *set, bool ecmp,
 		      struct routing_missing **miss, size_t *nmiss,
 		      size_t *cap)
 {
 	struct rtnl_route key = { 0 }, *hit;
-	struct routing_missing *grown;
+	const struct topo_expect *e;
 	struct fib f = { 0 };
-	uint32_t i, have;
+	uint32_t i, ne, have;
 	int rc;
 
+	e = topo_expect_of(set, n, &ne);
 	rc = fib_read(t, n, &f);
-	if (rc) {
-		free(f.v);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	if (f.n)
 		qsort(f.v, f.n, sizeof(*f.v), route_cmp);
-	for (i = 0; i < ne; i++) {
+	for (i = 0; i < ne && !rc; i++) {
 		key.dst = e[i].dst.ip;
 		key.plen = e[i].dst.plen;
 		hit = f.n ? bsearch(&key, f.v, f.n, sizeof(*f.v), route_cmp) :
@@ -109,21 +176,16 @@ int routing_fib_check(const struct topo *t, uint32_t n,
 		have = hit ? hit->nexthops - hit->dead : 0;
 		if (have && (!ecmp || have == e[i].width))
 			continue;
-		if (*nmiss == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			grown = realloc(*miss, *cap * sizeof(**miss));
-			if (!grown) {
-				free(f.v);
-				return -ENOMEM;
-			}
-			*miss = grown;
-		}
-		(*miss)[(*nmiss)++] = (struct routing_missing){
+		rc = miss_add(miss, nmiss, cap, (struct routing_missing){
 			.node = n, .dst = e[i].dst, .have = have,
 			.want = e[i].width,
-		};
+		});
 	}
-	rc = (int)f.n;
+	if (!rc)
+		rc = unexpected(&f, n, set, e, ne, miss, nmiss, cap);
+	if (!rc)
+		rc = (int)f.n;
+out:
 	free(f.v);
 	return rc;
 }

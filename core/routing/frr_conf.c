@@ -29,6 +29,22 @@ static void head(FILE *f, const struct topo *t, uint32_t n, const char *dir)
 		t->nodes[n].name, t->name, t->nodes[n].name, dir);
 }
 
+/* A speaker's prefixes, as network statements.  Without import-check
+ * BGP announces them with no route behind them: blackhole routes through
+ * staticd took 4 s to load for 10,000 prefixes (and staticd 95 MB), the
+ * network statements alone under a second. */
+static void speaker_networks(FILE *f, const struct topo_routing *r)
+{
+	struct ip_prefix p;
+	char ip[IP_STRLEN];
+	uint32_t i;
+
+	for (i = 0; i < r->nprefixes; i++) {
+		p = topo_speaker_prefix(r, i);
+		fprintf(f, "  network %s\n", ip_format(&p, true, ip));
+	}
+}
+
 static void bgp(FILE *f, const struct topo *t, uint32_t n)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
@@ -46,8 +62,10 @@ static void bgp(FILE *f, const struct topo *t, uint32_t n)
 	fprintf(f, "router bgp %u\n", r->asn);
 	fprintf(f, " bgp router-id %s\n",
 		ip_format(&(struct ip_prefix){ r->router_id, 32 }, false, ip));
-	fprintf(f, " no bgp ebgp-requires-policy\n"
-		   " bgp bestpath as-path multipath-relax\n");
+	fprintf(f, " no bgp ebgp-requires-policy\n");
+	if (r->speaker)
+		fprintf(f, " no bgp network import-check\n");
+	fprintf(f, " bgp bestpath as-path multipath-relax\n");
 	for (i = 0; i < np; i++) {
 		const char *name = t->nodes[peers[i].node].name;
 
@@ -73,6 +91,15 @@ static void bgp(FILE *f, const struct topo *t, uint32_t n)
 	fprintf(f, " !\n address-family ipv4 unicast\n");
 	for (i = 0; i < na; i++)
 		fprintf(f, "  network %s\n", ip_format(&ann[i], true, ip));
+	if (r->speaker)
+		speaker_networks(f, r);
+	for (i = 0; r->max_prefix && i < np; i++)
+		if (t->nodes[peers[i].node].routing->speaker)
+			fprintf(f, "  neighbor %s maximum-prefix %u\n",
+				ip_format(&(struct ip_prefix){ peers[i].addr,
+							       32 },
+					  false, ip),
+				r->max_prefix);
 	fprintf(f, "  maximum-paths 64\n"
 		   " exit-address-family\n"
 		   "exit\n!\n");
@@ -118,28 +145,46 @@ static void ospf(FILE *f, const struct topo *t, uint32_t n)
 }
 
 int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
-		     char **out)
+		     char **out, struct err *err)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
+	char *extra = NULL;
 	size_t len;
 	FILE *f;
+	int rc;
 
+	*out = NULL;
 	if (!r)
-		return -EINVAL;
+		return err_set(err, -EINVAL, "node %s runs no routing",
+			       t->nodes[n].name);
+	if (r->extra) {
+		rc = routing_conf_template(t, n, r->extra, "extra", &extra,
+					   err);
+		if (rc)
+			return rc;
+	}
 	f = open_memstream(out, &len);
-	if (!f)
-		return -errno;
+	if (!f) {
+		free(extra);
+		return err_set(err, -errno, "router %s: cannot write its "
+			       "config: %s", t->nodes[n].name,
+			       strerror(errno));
+	}
 	head(f, t, n, dir);
 	if (r->proto == TOPO_PROTO_BGP)
 		bgp(f, t, n);
 	else
 		ospf(f, t, n);
-	if (r->extra)
-		fprintf(f, "! extra, from the topology\n%s%s!\n", r->extra,
-			r->extra[0] && r->extra[strlen(r->extra) - 1] == '\n' ?
-				"" : "\n");
+	if (extra)
+		fprintf(f, "! extra, from the topology\n%s%s!\n", extra,
+			extra[0] && extra[strlen(extra) - 1] == '\n' ? "" :
+									"\n");
 	fprintf(f, "end\n");
-	if (fclose(f))
-		return -ENOMEM;
+	free(extra);
+	if (fclose(f)) {
+		free(*out);
+		*out = NULL;
+		return err_set(err, -ENOMEM, "out of memory");
+	}
 	return 0;
 }

@@ -55,7 +55,8 @@ int routing_cli_argv(const struct topo *t, uint32_t n, const char *tool,
 
 /* A prefix a routed router's FIB does not hold yet with a path that
  * forwards (or, when widths are checked, with another number of live
- * paths than the plan expects). */
+ * paths than the plan expects), or holds from a daemon when it should
+ * not (want 0). */
 struct routing_missing {
 	uint32_t node;
 	struct ip_prefix dst;
@@ -63,14 +64,14 @@ struct routing_missing {
 };
 
 /* Reads router n's FIB (one netlink dump in its namespace) and appends
- * what is missing from what it should hold (the ne routes at e, from
- * topo_expect_build()) to *miss (grown with realloc; *nmiss entries,
- * capacity *cap).  ecmp: the live paths must be as many as expected.
- * Returns the number of
- * routes in the FIB, or -errno. */
-struct topo_expect;
+ * what differs from what it should hold (set, from topo_expect_build())
+ * to *miss (grown with realloc; *nmiss entries, capacity *cap): the
+ * prefixes it lacks, and those announced somewhere that it holds from a
+ * daemon, with a path that forwards, but should not.  ecmp: the live paths must be as many as
+ * expected.  Returns the number of routes in the FIB, or -errno. */
+struct topo_expect_set;
 int routing_fib_check(const struct topo *t, uint32_t n,
-		      const struct topo_expect *e, uint32_t ne, bool ecmp,
+		      const struct topo_expect_set *set, bool ecmp,
 		      struct routing_missing **miss, size_t *nmiss,
 		      size_t *cap);
 

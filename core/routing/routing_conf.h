@@ -6,7 +6,9 @@
  *     plan: RFC 7938 tiers from the generators), the router's loopback and
  *     host subnets announced, paths of one length merged whatever ASNs
  *     they cross, up to 64 (FRR: "as-path multipath-relax", BIRD: "merge
- *     paths"), so that ECMP is what the static plan would give;
+ *     paths"), so that ECMP is what the static plan would give; a
+ *     speaker's prefixes besides, and maximum-prefix on sessions with
+ *     speakers where the router has max_prefix;
  *   - OSPF: area 0 on every port and the loopback, point-to-point where a
  *     segment holds two routers, passive (BIRD: stub) where it holds no
  *     other router.
@@ -51,10 +53,12 @@ enum routing_port routing_port_kind(const struct topo *t, uint32_t n,
 				    uint32_t port);
 
 /* FRR's integrated config (frr.conf) for router n, malloc'd in *out.
- * dir is the router's run directory (for the log).  Returns 0 or
- * -errno. */
+ * dir is the router's run directory (for the log).  The router's extra
+ * lines take the placeholders of routing_conf_template() (an unknown one
+ * is an error naming "extra:LINE").  A speaker announces its prefixes
+ * with network statements.  Returns 0 or -errno with err set. */
 int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
-		     char **out);
+		     char **out, struct err *err);
 
 /* BIRD 2's config (bird.conf) for router n, malloc'd in *out. */
 int routing_conf_bird(const struct topo *t, uint32_t n, const char *dir,

@@ -133,7 +133,8 @@ function node_methods.routes(node) return lunet._routes(node) end
 function node_methods.daemons(node) return lunet._daemons(node) end
 function node_methods.routing(node) return lunet._routing(node) end
 
--- "leaf1: 10.0.1.0/24, 10.255.0.3/32 (1 of 2 paths)" per router.
+-- "leaf1: 10.0.1.0/24, 10.255.0.3/32 (1 of 2 paths)" per router; a
+-- prefix it holds but should not says so.
 local function describe_missing(net, missing)
   local by, order = {}, {}
   for _, m in ipairs(missing) do
@@ -142,7 +143,9 @@ local function describe_missing(net, missing)
       order[#order + 1] = m.node
     end
     local d = m.dst
-    if m.have > 0 then
+    if m.want == 0 then
+      d = d .. " (held, but should not be)"
+    elseif m.have > 0 then
       d = string.format("%s (%d of %d paths)", d, m.have, m.want)
     end
     by[m.node][#by[m.node] + 1] = d
@@ -169,9 +172,37 @@ local function describe_missing(net, missing)
   return table.concat(lines, "; ")
 end
 
+-- The sessions expected torn down by max_prefix that FRR has not torn
+-- down yet: a FIB without the speaker's prefixes cannot tell "tripped"
+-- from "not received yet", so the router's daemon is asked.
+local function trips_pending(net, tripped)
+  local pending = {}
+  for _, x in ipairs(tripped) do
+    local router = net:node(x.router)
+    local r = router:routing()
+    if r.daemon == "frr" then
+      for _, addr in ipairs(x.addrs) do
+        local ok, s = pcall(router.vtysh, router,
+                            "show bgp neighbors " .. addr .. " json")
+        local p = ok and type(s) == "table" and s[addr] or {}
+        if p.prefixesConfigExceedMax ~= true then
+          pending[#pending + 1] = string.format(
+            "%s: its session with %s (%s) is still %s, though %s offers "
+            .. "%d prefixes and max_prefix is %d", x.router, x.speaker,
+            addr, tostring(p.bgpState or "unknown"), x.speaker,
+            x.offered, x.max)
+        end
+      end
+    end
+  end
+  return pending
+end
+
 -- net:converged{within=, every=, ecmp=}: waits until every routed
 -- router's FIB holds every prefix it should (topo/expect.c), reading each
--- FIB once a round; returns {time=, rounds=, routers=}.
+-- FIB once a round; returns {time=, rounds=, routers=, tripped=}, tripped
+-- the sessions with speakers that max_prefix is expected to have torn
+-- down ({router=, speaker=, offered=, max=} each).
 function net_methods.converged(net, o)
   o = o or {}
   if type(o) ~= "table" then
@@ -187,20 +218,40 @@ function net_methods.converged(net, o)
   local t0, rounds = lunet.now(), 0
   while true do
     rounds = rounds + 1
-    local missing, routers = lunet._fib_missing(net, o.ecmp)
+    local missing, routers, tripped = lunet._fib_missing(net, o.ecmp)
+    local pending = {}
+    if #missing == 0 and #tripped > 0 then
+      pending = trips_pending(net, tripped)
+    end
     local dt = lunet.now() - t0
-    if #missing == 0 then
+    if #missing == 0 and #pending == 0 then
       lunet.event("converged", { net = net.name, time = dt,
                                  rounds = rounds, routers = routers })
-      return { time = dt, rounds = rounds, routers = routers }
+      return { time = dt, rounds = rounds, routers = routers,
+               tripped = tripped }
+    end
+    if dt >= within and #missing == 0 then
+      lunet.event("not_converged", { net = net.name, time = dt,
+                                     missing = 0, extra = 0 })
+      error(string.format("network %s: not converged after %.1f s: %s",
+                          net.name, dt, table.concat(pending, "; ")), 2)
     end
     if dt >= within then
       local text = describe_missing(net, missing)
+      local extra = 0
+      for _, m in ipairs(missing) do
+        if m.want == 0 then extra = extra + 1 end
+      end
+      local count = string.format("%d routes missing", #missing - extra)
+      if extra > 0 then
+        count = string.format("%s, %d held that should not be", count,
+                              extra)
+      end
       lunet.event("not_converged", { net = net.name, time = dt,
-                                     missing = #missing })
+                                     missing = #missing - extra,
+                                     extra = extra })
       error(string.format("network %s: not converged after %.1f s: "
-                          .. "%d routes missing: %s", net.name, dt,
-                          #missing, text), 2)
+                          .. "%s: %s", net.name, dt, count, text), 2)
     end
     lunet.sleep(every)
   end

@@ -39,8 +39,10 @@ case("host h9: unknown option 'ipp' (it takes: ip)", function() net:host("h9", {
 case("host h9: option 'ip' must be a string (got number 5)", function() net:host("h9", { ip = 5 }) end)
 case("switch s9: unknown option 'stpp' (it takes: stp)", function() net:switch("s9", { stpp = true }) end)
 case("switch s9: option 'stp' must be a boolean (got number 1)", function() net:switch("s9", { stp = 1 }) end)
-case("router r9: unknown option 'ip' (it takes: asn, bfd, config, daemon, extra, lo, router_id, routing, unnumbered)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
+case("router r9: unknown option 'ip' (it takes: asn, bfd, config, daemon, extra, lo, max_prefix, router_id, routing, unnumbered)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
 case("router r9: option 'lo' must be a string (got boolean)", function() net:router("r9", { lo = true }) end)
+case("speaker sp9: unknown option 'prefix' (it takes: asn, bfd, daemon, extra, lo, prefixes, router_id)", function() net:speaker("sp9", { prefix = 10 }) end)
+case("speaker sp9: option 'prefixes' must be an integer or a table (got number 1.5)", function() net:speaker("sp9", { prefixes = 1.5 }) end)
 case("net:link(h1, s1): unknown option 'colour' " .. LINK, function() net:link(h1, s1, { colour = "red" }) end)
 case("net:link(h1, s1): unknown option 'dealy' " .. LINK, function() net:link(h1, s1, { dealy = "20ms" }) end)
 case("net:link(h1, s1): unknown option [1] " .. LINK, function() net:link(h1, s1, { "20ms" }) end)
@@ -94,7 +96,7 @@ print("option cases ok: " .. cases)
 L
 )
 expect_ok "$LUNET" run --name "$e" "$f"
-grep -q "option cases ok: 44" "$TMP/out" || fail "not every option case ran"
+grep -q "option cases ok: 46" "$TMP/out" || fail "not every option case ran"
 assert_clean "$e"
 
 # End to end: the message, its file:line and exit status 1.

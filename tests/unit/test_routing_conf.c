@@ -99,11 +99,12 @@ static void test_frr_bgp(void **state)
 {
 	struct topo *t = *state;
 	char *conf, want[2048];
+	struct err err;
 
 	fabric(t, TOPO_PROTO_BGP, "bgp log-neighbor-changes\n");
 	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "leaf1"),
 					  "/run/lunet/fab/routers/leaf1",
-					  &conf),
+					  &conf, &err),
 			 0);
 	/* Loopbacks from 10.255.0.1 in node order; the router link is the
 	 * first /31, leaf1 its lower end; h1's /24 the first subnet. */
@@ -136,11 +137,12 @@ static void test_frr_ospf(void **state)
 {
 	struct topo *t = *state;
 	char *conf, want[2048];
+	struct err err;
 
 	fabric(t, TOPO_PROTO_OSPF, NULL);
 	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "leaf1"),
 					  "/run/lunet/fab/routers/leaf1",
-					  &conf),
+					  &conf, &err),
 			 0);
 	snprintf(want, sizeof(want),
 		 "%s"
@@ -183,7 +185,7 @@ static void test_frr_unnumbered(void **state)
 	assert_false(topo_port_unnumbered(t, t->nodes[topo_node_find(
 						     t, "leaf2")].ports[0]));
 	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "spine1"),
-					  "/d", &conf), 0);
+					  "/d", &conf, &err), 0);
 	assert_non_null(strstr(conf, " neighbor eth0 interface remote-as "
 				     "4200000101\n neighbor eth0 description "
 				     "leaf1\n"));
