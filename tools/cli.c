@@ -107,7 +107,8 @@ static void show_progress(void *arg, enum emu_phase phase, size_t done,
 			  size_t total)
 {
 	static const char *const names[] = { "namespaces", "links", "nodes",
-					     "teardown", "daemons" };
+					     "teardown", "daemons",
+					     "routing" };
 	struct progress *p = arg;
 	double t = cli_now(), secs;
 

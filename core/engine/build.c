@@ -361,21 +361,33 @@ static int configure_nodes(struct emu *e, struct err *err)
 	return rc;
 }
 
-static int start_daemons(void *ctx, uint32_t i, unsigned w,
+static int spawn_daemons(void *ctx, uint32_t i, unsigned w,
 			 struct err *err)
 {
 	struct emu *e = ctx;
 
-	return routing_node_start(e->topo, e->routed[i], err);
+	return routing_node_spawn(e->topo, e->routed[i], err);
 }
 
-/* The last phase: the routing daemons, once every link is up, in parallel
- * (FRR takes about a tenth of a second of CPU per daemon to start). */
+static int begin_routing(void *ctx, uint32_t i, unsigned w, struct err *err)
+{
+	struct emu *e = ctx;
+
+	return routing_node_load(e->topo, e->routed[i], err);
+}
+
+/* The last phases, once every link is up: the routing daemons that do
+ * not route yet on every router, then what routes (routing_node_spawn()
+ * and _load() say why in two steps), each on the workers.  FRR takes
+ * about 30 ms of CPU per daemon to start, mostly building its command
+ * tree; on a large fabric most of the CPU goes to the protocols once
+ * they run (docs/performance.md). */
 static int start_routing(struct emu *e, struct err *err)
 {
-	struct par p = { .fn = start_daemons, .ctx = e,
+	struct par p = { .fn = spawn_daemons, .ctx = e,
 			 EMU_PAR_PROGRESS(e, EMU_PHASE_DAEMONS), .err = err };
 	uint32_t i;
+	int rc;
 
 	for (i = 0; i < e->topo->nnodes; i++)
 		if (e->topo->nodes[i].routing)
@@ -392,6 +404,12 @@ static int start_routing(struct emu *e, struct err *err)
 	e->nrouted = p.n;
 	/* Each start waits on its daemons' sockets: more workers than CPUs
 	 * keep the CPUs busy. */
+	rc = par_run(&p, p.n < 8 ? p.n : 8);
+	if (rc)
+		return rc;
+	p.fn = begin_routing;
+	p.tag = EMU_PHASE_ROUTING;
+	emu_progress(e, EMU_PHASE_ROUTING, 0, p.n);
 	return par_run(&p, p.n < 8 ? p.n : 8);
 }
 

@@ -31,6 +31,7 @@ enum emu_phase {
 	EMU_PHASE_NODES,
 	EMU_PHASE_TEARDOWN,
 	EMU_PHASE_DAEMONS, /* routing daemons started, after the nodes */
+	EMU_PHASE_ROUTING, /* then their configs: routing begins */
 };
 
 struct emu_opts {

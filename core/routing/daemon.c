@@ -2,14 +2,26 @@
  * daemon: starting, finding and killing the routing daemons of a router.
  *
  * FRR: zebra and the protocol's daemon (bgpd, ospfd; staticd and bfdd
- * when asked for) start empty, each with its pid file, vty socket and log
- * in the router's directory and its zserv socket there too; once every vty
- * socket answers, "vtysh -f frr.conf" loads the config, so a line a daemon
- * refuses comes back with the daemon's own words.  FRR drops to the user
- * frr, which must reach that directory: the record's directories are
- * made traversable (0711), never listable, and the router's own is frr's.
+ * when asked for) each have their pid file, vty socket and log in the
+ * router's directory, and zebra's zserv socket is there too.  A config of
+ * lunet's own is split by daemon (zebra.conf, bgpd.conf, ...; frr.conf
+ * beside them is the whole, for people and vtysh) and each daemon reads
+ * its part as it starts: no vtysh run, which took a third of the CPU of a
+ * router's start.  A user's config, or extra lines, are vtysh's to split:
+ * the daemons start empty and, once every vty socket answers, "vtysh -f
+ * frr.conf" loads it, so a line a daemon refuses comes back with the
+ * daemon's own words.  Either way a build starts in two steps over all
+ * routers (routing_node_spawn(), then routing_node_load()): first what
+ * does not route yet (zebra; every daemon when vtysh loads the config),
+ * then what does, so that routers begin to route within a short time of
+ * each other rather than one by one over the whole phase (every router
+ * that joins late makes its neighbours send it their whole table and
+ * take in its own).  FRR drops to the user frr, which must reach that
+ * directory: the record's directories are made traversable (0711), never
+ * listable, and the router's own is frr's.
  * BIRD: bird parses its config before it forks, so a refused config is
- * its exit status and message; it stays root.
+ * its exit status and message; it stays root, and starts in the first
+ * step.
  *
  * Daemons are found again by their pid files, and believed only when the
  * pid's network namespace is the router's, so a stale pid file never
@@ -65,6 +77,14 @@ static int daemons(const struct topo *t, uint32_t n, const char **out)
 	if (r->bfd)
 		out[k++] = "bfdd";
 	return k;
+}
+
+/* Whether router n's FRR daemons read their own parts of the config as
+ * they start: lunet's own configs; a user's, or extra lines, go through
+ * vtysh. */
+static bool reads_own(const struct topo_routing *r)
+{
+	return r->daemon == TOPO_DAEMON_FRR && !r->config && !r->extra;
 }
 
 int routing_dir(const struct topo *t, uint32_t n, char *buf, size_t len)
@@ -284,12 +304,14 @@ static int run(const struct topo *t, uint32_t n, char **argv,
 	return -EINVAL;
 }
 
+/* Starts the count FRR daemons names of router n, each reading its own
+ * part of the config (own) or none, and waits for their vty sockets. */
 static int start_frr(const struct topo *t, uint32_t n, const char *dir,
-		     const char **names, int count, struct err *err)
+		     const char **names, int count, bool own,
+		     struct err *err)
 {
 	char pid[SUBPATHSIZ], zs[SUBPATHSIZ], log[SUBPATHSIZ];
-	char prog[SUBPATHSIZ], conf[SUBPATHSIZ];
-	char ctl[SUBPATHSIZ];
+	char prog[SUBPATHSIZ], ctl[SUBPATHSIZ], conf[SUBPATHSIZ];
 	int i, rc;
 
 	snprintf(zs, sizeof(zs), "%s/zserv.api", dir);
@@ -300,11 +322,12 @@ static int start_frr(const struct topo *t, uint32_t n, const char *dir,
 		snprintf(prog, sizeof(prog), FRR_LIBEXEC "/%s", names[i]);
 		snprintf(pid, sizeof(pid), "%s/%s.pid", dir, names[i]);
 		snprintf(log, sizeof(log), "file:%s/%s.log", dir, names[i]);
+		snprintf(conf, sizeof(conf), "%s/%s.conf", dir, names[i]);
 		argv[k++] = prog;
 		argv[k++] = "-d";
-		/* Empty: the config comes through vtysh below. */
+		/* Empty when vtysh loads the config (load_frr()). */
 		argv[k++] = "-f";
-		argv[k++] = "/dev/null";
+		argv[k++] = own ? conf : "/dev/null";
 		argv[k++] = "-i";
 		argv[k++] = pid;
 		argv[k++] = "-z";
@@ -328,17 +351,20 @@ static int start_frr(const struct topo *t, uint32_t n, const char *dir,
 		if (rc)
 			return rc;
 	}
-	rc = wait_ready(t, n, dir, names, count, err);
-	if (rc)
-		return rc;
-	snprintf(conf, sizeof(conf), "%s/frr.conf", dir);
-	{
-		char *argv[] = { VTYSH, "--vty_socket", (char *)dir,
-				 "--config_dir", (char *)dir, "-f", conf,
-				 NULL };
+	return wait_ready(t, n, dir, names, count, err);
+}
 
-		return run(t, n, argv, "FRR refused its config", err);
-	}
+/* FRR's config through vtysh, which hands each line to the daemon that
+ * takes it and says which it refused. */
+static int load_frr(const struct topo *t, uint32_t n, const char *dir,
+		    struct err *err)
+{
+	char conf[SUBPATHSIZ];
+	char *argv[] = { VTYSH, "--vty_socket", (char *)dir, "--config_dir",
+			 (char *)dir, "-f", conf, NULL };
+
+	snprintf(conf, sizeof(conf), "%s/frr.conf", dir);
+	return run(t, n, argv, "FRR refused its config", err);
 }
 
 static int start_bird(const struct topo *t, uint32_t n, const char *dir,
@@ -356,18 +382,41 @@ static int start_bird(const struct topo *t, uint32_t n, const char *dir,
 	return rc ? rc : wait_ready(t, n, dir, &name, 1, err);
 }
 
-int routing_node_start(const struct topo *t, uint32_t n, struct err *err)
+/* The part of the config each of router n's count daemons names reads,
+ * as dir/NAME.conf. */
+static int write_parts(const struct topo *t, uint32_t n, const char *dir,
+		       const char **names, int count, struct err *err)
+{
+	char path[SUBPATHSIZ], *text;
+	int i, rc = 0;
+
+	for (i = 0; i < count && !rc; i++) {
+		rc = routing_conf_frr_daemon(t, n, dir, names[i], &text, err);
+		if (rc)
+			return rc;
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, names[i]);
+		rc = write_file(path, text, 0644);
+		free(text);
+		if (rc)
+			err_set(err, rc, "router %s: cannot write %s: %s",
+				t->nodes[n].name, path, strerror(-rc));
+	}
+	return rc;
+}
+
+int routing_node_spawn(const struct topo *t, uint32_t n, struct err *err)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
 	char dir[ROUTING_PATHSIZ], path[SUBPATHSIZ];
 	const char *names[DAEMONS_MAX];
 	char *conf = NULL;
-	bool frr;
+	bool frr, own;
 	int count, rc;
 
 	if (!r)
 		return 0;
 	frr = r->daemon == TOPO_DAEMON_FRR;
+	own = reads_own(r);
 	count = daemons(t, n, names);
 	rc = routing_dir(t, n, dir, sizeof(dir));
 	if (!rc)
@@ -390,8 +439,41 @@ int routing_node_start(const struct topo *t, uint32_t n, struct err *err)
 	if (rc)
 		return err_set(err, rc, "router %s: cannot write %s: %s",
 			       t->nodes[n].name, path, strerror(-rc));
-	return frr ? start_frr(t, n, dir, names, count, err) :
-		     start_bird(t, n, dir, err);
+	if (!frr)
+		return start_bird(t, n, dir, err);
+	if (own)
+		rc = write_parts(t, n, dir, names, count, err);
+	/* zebra first, alone when the others read their configs (they
+	 * route as soon as they start: routing_node_load() starts them). */
+	return rc ? rc : start_frr(t, n, dir, names, own ? 1 : count, own,
+				   err);
+}
+
+int routing_node_load(const struct topo *t, uint32_t n, struct err *err)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	const char *names[DAEMONS_MAX];
+	char dir[ROUTING_PATHSIZ];
+	int count, rc;
+
+	/* BIRD read its config when it started. */
+	if (!r || r->daemon != TOPO_DAEMON_FRR)
+		return 0;
+	rc = routing_dir(t, n, dir, sizeof(dir));
+	if (rc)
+		return err_set(err, rc, "router %s: %s", t->nodes[n].name,
+			       strerror(-rc));
+	if (!reads_own(r))
+		return load_frr(t, n, dir, err);
+	count = daemons(t, n, names);
+	return start_frr(t, n, dir, names + 1, count - 1, true, err);
+}
+
+int routing_node_start(const struct topo *t, uint32_t n, struct err *err)
+{
+	int rc = routing_node_spawn(t, n, err);
+
+	return rc ? rc : routing_node_load(t, n, err);
 }
 
 /* The pid in dir/NAME.pid if that process lives in router n's namespace,

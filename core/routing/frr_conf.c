@@ -13,20 +13,32 @@
 #define PEERS_MAX 512
 #define ANNOUNCE_MAX 64
 
-static void head(FILE *f, const struct topo *t, uint32_t n, const char *dir)
+/* What every file starts with; daemon is NULL for the integrated file,
+ * which names itself to vtysh, else the daemon whose part it is. */
+static void head(FILE *f, const struct topo *t, uint32_t n, const char *dir,
+		 const char *daemon)
 {
-	fprintf(f, "! Written by lunet for router %s of emulation %s.\n"
-		   "frr version 8.4\n"
+	fprintf(f, "! Written by lunet for router %s of emulation %s.\n",
+		t->nodes[n].name, t->name);
+	if (daemon)
+		fprintf(f, "! %s's part of frr.conf, read by %s itself.\n",
+			daemon, daemon);
+	fprintf(f, "frr version 8.4\n"
 		   "frr defaults datacenter\n"
 		   "hostname %s\n"
-		   "log file %s/frr.log informational\n"
-		   "service integrated-vtysh-config\n"
-		   "! Routes as plain multipath routes, not kernel nexthop\n"
-		   "! objects: FRR 8.4 keeps a group's path that the kernel\n"
-		   "! dropped when its link went down, and ECMP never heals.\n"
-		   "no zebra nexthop kernel enable\n"
-		   "!\n",
-		t->nodes[n].name, t->name, t->nodes[n].name, dir);
+		   "log file %s/frr.log informational\n",
+		t->nodes[n].name, dir);
+	if (!daemon)
+		fprintf(f, "service integrated-vtysh-config\n");
+	if (!daemon || !strcmp(daemon, "zebra"))
+		fprintf(f, "! Routes as plain multipath routes, not kernel "
+			   "nexthop\n"
+			   "! objects: FRR 8.4 keeps a group's path that the "
+			   "kernel\n"
+			   "! dropped when its link went down, and ECMP never "
+			   "heals.\n"
+			   "no zebra nexthop kernel enable\n");
+	fprintf(f, "!\n");
 }
 
 /* A speaker's prefixes, as network statements.  Without import-check
@@ -147,7 +159,15 @@ static void ospf(FILE *f, const struct topo *t, uint32_t n)
 int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
 		     char **out, struct err *err)
 {
+	return routing_conf_frr_daemon(t, n, dir, NULL, out, err);
+}
+
+int routing_conf_frr_daemon(const struct topo *t, uint32_t n,
+			    const char *dir, const char *daemon, char **out,
+			    struct err *err)
+{
 	const struct topo_routing *r = t->nodes[n].routing;
+	const char *proto;
 	char *extra = NULL;
 	size_t len;
 	FILE *f;
@@ -157,7 +177,8 @@ int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
 	if (!r)
 		return err_set(err, -EINVAL, "node %s runs no routing",
 			       t->nodes[n].name);
-	if (r->extra) {
+	proto = r->proto == TOPO_PROTO_BGP ? "bgpd" : "ospfd";
+	if (r->extra && !daemon) {
 		rc = routing_conf_template(t, n, r->extra, "extra", &extra,
 					   err);
 		if (rc)
@@ -170,10 +191,13 @@ int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
 			       "config: %s", t->nodes[n].name,
 			       strerror(errno));
 	}
-	head(f, t, n, dir);
-	if (r->proto == TOPO_PROTO_BGP)
+	head(f, t, n, dir, daemon);
+	/* The head is all of zebra's, staticd's and bfdd's part. */
+	if (daemon && strcmp(daemon, proto))
+		proto = NULL;
+	if (proto && r->proto == TOPO_PROTO_BGP)
 		bgp(f, t, n);
-	else
+	else if (proto)
 		ospf(f, t, n);
 	if (extra)
 		fprintf(f, "! extra, from the topology\n%s%s!\n", extra,

@@ -39,6 +39,15 @@ int routing_check_installed(const struct topo *t, struct err *err);
  * threads at once for different routers. */
 int routing_node_start(const struct topo *t, uint32_t n, struct err *err);
 
+/* routing_node_start() in two steps, so that a build can start what
+ * does not route yet on every router before any begins to route: spawn
+ * writes the configs and starts FRR's zebra (every FRR daemon, empty,
+ * when vtysh is to load a user's config) or BIRD with its config; load
+ * starts the FRR daemons that read their own parts of the config, or has
+ * vtysh load it.  Same returns. */
+int routing_node_spawn(const struct topo *t, uint32_t n, struct err *err);
+int routing_node_load(const struct topo *t, uint32_t n, struct err *err);
+
 /* Kills the daemons of router n (SIGKILL; the namespace goes with the
  * router, so nothing is saved).  Returns how many were signalled. */
 int routing_node_kill(const struct topo *t, uint32_t n);

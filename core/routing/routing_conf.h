@@ -60,6 +60,15 @@ enum routing_port routing_port_kind(const struct topo *t, uint32_t n,
 int routing_conf_frr(const struct topo *t, uint32_t n, const char *dir,
 		     char **out, struct err *err);
 
+/* The part of that config daemon ("zebra", "bgpd", "ospfd", "staticd",
+ * "bfdd") takes, for it to read itself with -f: the same head, and the
+ * protocol's lines for the protocol's daemon only.  The extra lines of
+ * the topology are left out (which daemon takes them is vtysh's to
+ * say).  NULL: the whole of it, as routing_conf_frr(). */
+int routing_conf_frr_daemon(const struct topo *t, uint32_t n,
+			    const char *dir, const char *daemon, char **out,
+			    struct err *err);
+
 /* BIRD 2's config (bird.conf) for router n, malloc'd in *out. */
 int routing_conf_bird(const struct topo *t, uint32_t n, const char *dir,
 		      char **out);

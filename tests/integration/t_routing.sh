@@ -30,6 +30,16 @@ local sp = net:node("spine1"):vtysh("show bgp summary json")
 assert(sp.ipv4Unicast.as == 4200000000 and sp.ipv4Unicast.peerCount == 4,
        "spine1: AS " .. tostring(sp.ipv4Unicast.as) .. ", " .. tostring(sp.ipv4Unicast.peerCount) .. " peers")
 assert(net:node("leaf1"):vtysh("show running-config"):find("hostname leaf1"))
+-- Each daemon read its own part of lunet's config, and took every line.
+for _, rt in ipairs(net:routers()) do
+  for _, d in ipairs{ "zebra", "bgpd" } do
+    local dir = "/run/lunet/" .. net.name .. "/routers/" .. rt.name
+    assert(io.open(dir .. "/" .. d .. ".conf"), rt.name .. ": no " .. d .. ".conf"):close()
+    for line in io.lines(dir .. "/" .. d .. ".log") do
+      assert(not line:find("config line"), rt.name .. " " .. d .. ": " .. line)
+    end
+  end
+end
 local r = net:pingall()
 assert(r.loss == 0, lunet.format_pingall(r))
 -- A spine fails: its sessions go, every leaf keeps one path, and it

@@ -163,6 +163,70 @@ static void test_frr_ospf(void **state)
 }
 
 /* Unnumbered on both ends of leaf1-spine1: the session by interface. */
+/* The parts each daemon reads itself: the head without vtysh's line,
+ * zebra's own line for zebra only, the protocol for its daemon only, and
+ * never the extra lines (vtysh loads those). */
+static void test_frr_parts(void **state)
+{
+	static const char part_head[] =
+		"! Written by lunet for router leaf1 of emulation fab.\n"
+		"! %s's part of frr.conf, read by %s itself.\n"
+		"frr version 8.4\n"
+		"frr defaults datacenter\n"
+		"hostname leaf1\n"
+		"log file /run/lunet/fab/routers/leaf1/frr.log "
+		"informational\n";
+	static const char zebra_line[] =
+		"! Routes as plain multipath routes, not kernel nexthop\n"
+		"! objects: FRR 8.4 keeps a group's path that the kernel\n"
+		"! dropped when its link went down, and ECMP never heals.\n"
+		"no zebra nexthop kernel enable\n";
+	const char *dir = "/run/lunet/fab/routers/leaf1";
+	struct topo *t = *state;
+	char *conf, *whole, want[2048];
+	struct err err;
+	uint32_t leaf1;
+
+	fabric(t, TOPO_PROTO_BGP, "bgp log-neighbor-changes\n");
+	leaf1 = topo_node_find(t, "leaf1");
+	assert_int_equal(routing_conf_frr_daemon(t, leaf1, dir, "zebra",
+						 &conf, &err), 0);
+	snprintf(want, sizeof(want), part_head, "zebra", "zebra");
+	strcat(want, zebra_line);
+	strcat(want, "!\nend\n");
+	assert_string_equal(conf, want);
+	free(conf);
+
+	assert_int_equal(routing_conf_frr_daemon(t, leaf1, dir, "bfdd",
+						 &conf, &err), 0);
+	snprintf(want, sizeof(want), part_head, "bfdd", "bfdd");
+	strcat(want, "!\nend\n");
+	assert_string_equal(conf, want);
+	free(conf);
+
+	/* bgpd's: the whole file's protocol lines, from "router bgp" to
+	 * the extra lines. */
+	assert_int_equal(routing_conf_frr(t, leaf1, dir, &whole, &err),
+			 0);
+	assert_int_equal(routing_conf_frr_daemon(t, leaf1, dir, "bgpd",
+						 &conf, &err), 0);
+	snprintf(want, sizeof(want), part_head, "bgpd", "bgpd");
+	strcat(want, "!\n");
+	strncat(want, strstr(whole, "router bgp"),
+		(size_t)(strstr(whole, "! extra") - strstr(whole,
+							  "router bgp")));
+	strcat(want, "end\n");
+	assert_string_equal(conf, want);
+	free(conf);
+	free(whole);
+
+	/* ospfd takes nothing of a BGP router's, as bgpd of an OSPF one. */
+	assert_int_equal(routing_conf_frr_daemon(t, leaf1, dir, "ospfd",
+						 &conf, &err), 0);
+	assert_null(strstr(conf, "\nrouter "));
+	free(conf);
+}
+
 static void test_frr_unnumbered(void **state)
 {
 	struct topo *t = *state;
@@ -394,6 +458,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_frr_bgp),
 		T(test_frr_ospf),
+		T(test_frr_parts),
 		T(test_frr_unnumbered),
 		T(test_bird_bgp),
 		T(test_bird_ospf),
