@@ -69,6 +69,8 @@ test_speaker_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 	core/routing/bird_conf.o \
 	$(TOPO_SRC:.c=.o)
+UNIT += test_limits
+test_limits_OBJ := core/sys/limits.o core/sys/sysctl.o $(TOPO_SRC:.c=.o)
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair

@@ -305,3 +305,56 @@ const struct topo_expect *topo_expect_of(const struct topo_expect_set *s,
 	*n_out = s->count ? s->count[n] : 0;
 	return *n_out ? s->v + s->first[n] : NULL;
 }
+
+/* The routers router n speaks its protocol with: those of the same
+ * protocol on its segments, for eBGP only those of another ASN (the
+ * sessions core/routing/ configures). */
+static uint32_t sessions(const struct topo *t, uint32_t n)
+{
+	const struct topo_routing *r = t->nodes[n].routing, *o;
+	const struct topo_node *node = &t->nodes[n];
+	uint32_t i, j, s, m, count = 0;
+
+	for (i = 0; i < node->nports; i++) {
+		s = t->ports[node->ports[i]].segment;
+		if (s == TOPO_NONE)
+			continue;
+		for (j = 0; j < t->segments[s].nports; j++) {
+			m = t->ports[t->segments[s].ports[j]].node;
+			o = t->nodes[m].routing;
+			if (m == n || !o || o->proto != r->proto ||
+			    (r->proto == TOPO_PROTO_BGP && o->asn == r->asn))
+				continue;
+			count++;
+		}
+	}
+	return count;
+}
+
+void topo_routing_load(const struct topo *t, struct topo_routing_load *out)
+{
+	const struct topo_routing *r;
+	uint32_t i, k;
+
+	*out = (struct topo_routing_load){ .busiest = TOPO_NONE };
+	for (i = 0; i < t->nnodes; i++) {
+		r = t->nodes[i].routing;
+		if (!r)
+			continue;
+		if (r->daemon == TOPO_DAEMON_BIRD)
+			out->bird++;
+		else if (r->proto == TOPO_PROTO_BGP)
+			out->frr_bgp++;
+		else
+			out->frr_ospf++;
+		if (r->daemon == TOPO_DAEMON_FRR)
+			out->frr_extra += (r->config || r->extra) + r->bfd;
+		out->prefixes += topo_routing_announced(t, i, NULL, NULL, 0);
+		k = sessions(t, i);
+		out->sessions += k;
+		if (r->daemon == TOPO_DAEMON_FRR && k > out->max_sessions) {
+			out->max_sessions = k;
+			out->busiest = i;
+		}
+	}
+}

@@ -124,6 +124,23 @@ bool topo_port_unnumbered(const struct topo *t, uint32_t p);
 /* Whether some router of t runs a daemon. */
 bool topo_has_daemons(const struct topo *t);
 
+/* What the daemons of t's routers will take, counted from the plan for
+ * the checks made before a build (core/sys/limits.c). */
+struct topo_routing_load {
+	uint32_t frr_bgp, frr_ospf, bird; /* routers, by what they run */
+	uint32_t frr_extra; /* FRR's staticd and bfdd, beyond zebra and the
+			     * protocol's daemon */
+	uint32_t prefixes;  /* announced in t: each routed router may hold
+			     * them all */
+	uint64_t sessions;  /* BGP sessions and OSPF neighbours, counted at
+			     * both ends */
+	uint32_t max_sessions; /* the most of one FRR router ... */
+	uint32_t busiest;      /* ... that router, or TOPO_NONE */
+};
+
+/* Fills out for t, which must be planned (ASNs and addresses). */
+void topo_routing_load(const struct topo *t, struct topo_routing_load *out);
+
 /* A step of topo_plan(): ASNs and router ids for routers that lack them,
  * after the addresses (ids come from loopbacks). */
 int topo_plan_routing(struct topo *t, struct err *err);

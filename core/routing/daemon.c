@@ -45,6 +45,7 @@
 #include "core/routing/routing.h"
 #include "core/routing/routing_conf.h"
 #include "core/sys/intr.h"
+#include "core/sys/limits.h"
 #include "core/sys/netns.h"
 #include "core/sys/proc.h"
 #include "topo/topo.h"
@@ -311,9 +312,10 @@ static int start_frr(const struct topo *t, uint32_t n, const char *dir,
 		     struct err *err)
 {
 	char pid[SUBPATHSIZ], zs[SUBPATHSIZ], log[SUBPATHSIZ];
-	char prog[SUBPATHSIZ], ctl[SUBPATHSIZ], conf[SUBPATHSIZ];
+	char prog[SUBPATHSIZ], ctl[SUBPATHSIZ], conf[SUBPATHSIZ], fds[16];
 	int i, rc;
 
+	snprintf(fds, sizeof(fds), "%u", LIMITS_FRR_FDS);
 	snprintf(zs, sizeof(zs), "%s/zserv.api", dir);
 	for (i = 0; i < count; i++) {
 		char *argv[20];
@@ -336,9 +338,8 @@ static int start_frr(const struct topo *t, uint32_t n, const char *dir,
 		argv[k++] = (char *)dir;
 		argv[k++] = "-P";
 		argv[k++] = "0"; /* no TCP vty */
-		/* FRR sizes tables by the fd limit: 20,000 costs memory. */
 		argv[k++] = "--limit-fds";
-		argv[k++] = "1024";
+		argv[k++] = fds;
 		argv[k++] = "--log";
 		argv[k++] = log;
 		if (!strcmp(names[i], "bfdd")) {

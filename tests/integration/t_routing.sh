@@ -1,7 +1,8 @@
 # Routers that run FRR: eBGP on a leaf-spine with the RFC 7938 ASNs,
 # OSPF on a torus, the user's own config with placeholders, a config FRR
 # refuses, vtysh from Lua, the console and lunet exec, node faults with
-# the daemons, and lunet clean after kill -9.  Real daemons, real FIBs.
+# the daemons, limits refused before a build, and lunet clean after
+# kill -9.  Real daemons, real FIBs.
 . "$(dirname "$0")/lib.sh"
 
 # --- eBGP on a 2 x 4 leaf-spine --------------------------------------------
@@ -104,6 +105,18 @@ e=$(emu_name ospf)
 expect_ok "$LUNET" run --name "$e" --topo torus,3,routing=ospf
 grep -q "$e converged in" "$TMP/out" || fail "run did not wait for OSPF"
 grep -q "72/72 pairs reachable" "$TMP/out" || fail "OSPF torus: pingall"
+assert_clean "$e"
+
+# --- Limits: routers too many for the machine, refused before any is built -
+# LUNET_LIMITS pretends the machine's values; the same fabric without
+# daemons fits the memory that the routed one does not.
+e=$(emu_name lim)
+LUNET_LIMITS=MemAvailable=100M expect_fail "^lunet: $e needs about [0-9]+ MiB: [0-9]+ of kernel memory \(36 namespaces, 48 veth pairs\) and [0-9]+ for the 40 routing daemons of its 20 routers \(36 prefixes each may hold\), and 100 MiB are available" \
+	"$LUNET" run --name "$e" --topo fattree,k=4,routing=bgp
+LUNET_LIMITS=kernel.pid_max=220 expect_fail "^lunet: $e's 40 routing daemons run about 200 threads, each a pid; [0-9]+ tasks run already and kernel.pid_max is 220 \(raise it with sysctl\)" \
+	"$LUNET" run --name "$e" --topo fattree,k=4,routing=bgp
+assert_clean "$e"
+LUNET_LIMITS=MemAvailable=100M expect_ok "$LUNET" run --name "$e" --topo fattree,k=4
 assert_clean "$e"
 
 # --- The user's own config, with placeholders; an unknown placeholder -------
