@@ -150,6 +150,7 @@ deps:
 bench: lunet
 	tools/bench
 	tools/bench-links
+	tools/bench-routing
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man
