@@ -350,6 +350,8 @@ void topo_routing_load(const struct topo *t, struct topo_routing_load *out)
 		if (r->daemon == TOPO_DAEMON_FRR)
 			out->frr_extra += (r->config || r->extra) + r->bfd;
 		out->prefixes += topo_routing_announced(t, i, NULL, NULL, 0);
+		if (r->speaker)
+			out->speaker_prefixes += r->nprefixes;
 		k = sessions(t, i);
 		out->sessions += k;
 		if (r->daemon == TOPO_DAEMON_FRR && k > out->max_sessions) {

@@ -131,7 +131,8 @@ struct topo_routing_load {
 	uint32_t frr_extra; /* FRR's staticd and bfdd, beyond zebra and the
 			     * protocol's daemon */
 	uint32_t prefixes;  /* announced in t: each routed router may hold
-			     * them all */
+			     * them all ... */
+	uint32_t speaker_prefixes; /* ... and those of the speakers */
 	uint64_t sessions;  /* BGP sessions and OSPF neighbours, counted at
 			     * both ends */
 	uint32_t max_sessions; /* the most of one FRR router ... */

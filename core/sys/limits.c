@@ -111,7 +111,7 @@ void limits_daemons(const struct topo *t, struct limits_daemons *out)
 	*out = (struct limits_daemons){
 		.routers = (uint32_t)frr + l.bird,
 		.daemons = 2 * (uint32_t)frr + l.frr_extra + l.bird,
-		.prefixes = l.prefixes,
+		.prefixes = l.prefixes + l.speaker_prefixes,
 		.max_sessions = l.max_sessions,
 		.busiest = l.busiest,
 	};
@@ -124,7 +124,10 @@ void limits_daemons(const struct topo *t, struct limits_daemons *out)
 		      (uint64_t)l.frr_extra * LIMITS_FRR_EXTRA_BYTES +
 		      (uint64_t)l.bird * LIMITS_BIRD_BYTES +
 		      frr * l.prefixes * LIMITS_FRR_PREFIX_BYTES +
-		      (uint64_t)l.bird * l.prefixes * LIMITS_BIRD_PREFIX_BYTES +
+		      frr * l.speaker_prefixes *
+			      LIMITS_FRR_SPEAKER_PREFIX_BYTES +
+		      (uint64_t)l.bird * out->prefixes *
+			      LIMITS_BIRD_PREFIX_BYTES +
 		      (uint64_t)out->daemons * t->nnodes * LIMITS_MOUNT_BYTES;
 	out->files = (uint64_t)l.frr_bgp * LIMITS_FRR_BGP_FILES +
 		     (uint64_t)l.frr_ospf * LIMITS_FRR_OSPF_FILES +

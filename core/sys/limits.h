@@ -41,10 +41,13 @@ struct topo;
  * Memory: the PSS of its daemons (smaps_rollup) as a base and a cost per
  * prefix of the topology (FRR BGP at k = 8 and 16: zebra 5.5 + bgpd 12.6
  * MiB for 208 prefixes, 7.2 + 19.7 MiB for 1,344: 18 MiB and 8 KiB a
- * prefix; OSPF at k = 4 and 8: 8.9 and 10.7 MiB for 36 and 208 prefixes;
- * staticd 3.2 and bfdd 2.4 MiB; BIRD, measured outside lunet while its
- * configs are not merged: 1.4 MiB idle and 60 bytes a path learnt, with
- * up to 16 paths a prefix).  Each daemon runs in a mount namespace of its own
+ * prefix, each with paths over many sessions; a speaker's prefixes, one
+ * path each, 2.2 KiB (docs/routing.md: zebra 15 and bgpd 22 MiB for
+ * 10,000); OSPF at k = 4 and 8: 8.9 and 10.7 MiB for 36 and 208 prefixes;
+ * staticd 3.2 and bfdd 2.4 MiB; BIRD at k = 8 and 16: 1.0 and 1.9 MiB for
+ * 208 and 1,344 prefixes, 0.8 KiB a prefix with 4 to 8 paths each (60
+ * bytes a path learnt, measured apart), taken as 1.5 KiB for the wider
+ * ECMP of larger fabrics).  Each daemon runs in a mount namespace of its own
  * (core/sys/proc.c remounts /sys for the node there), which copies every
  * mount of lunet's: one per node under /run/netns, 384 bytes of mnt_cache
  * each (/proc/slabinfo). */
@@ -52,8 +55,9 @@ struct topo;
 #define LIMITS_FRR_OSPF_BYTES (9u << 20)
 #define LIMITS_FRR_EXTRA_BYTES (4u << 20)
 #define LIMITS_FRR_PREFIX_BYTES (8u << 10)
-#define LIMITS_BIRD_BYTES (3u << 20)
-#define LIMITS_BIRD_PREFIX_BYTES (1u << 10)
+#define LIMITS_FRR_SPEAKER_PREFIX_BYTES (5u << 9)
+#define LIMITS_BIRD_BYTES (1u << 20)
+#define LIMITS_BIRD_PREFIX_BYTES (3u << 9)
 #define LIMITS_MOUNT_BYTES 512u
 /* Threads (/proc/PID/task): zebra 6 with bgpd (one zebra_apic thread per
  * client, and bgpd opens two) and bgpd 4; zebra 5 and ospfd 1; staticd
@@ -78,7 +82,8 @@ struct topo;
 struct limits_daemons {
 	uint32_t routers, daemons, threads;
 	uint64_t memory, files;
-	uint32_t prefixes;     /* announced: each router may hold them all */
+	uint32_t prefixes;     /* announced, the speakers' among them: each
+				* router may hold them all */
 	uint32_t max_sessions; /* the most of one FRR router ... */
 	uint32_t busiest;      /* ... that router, or TOPO_NONE */
 };

@@ -138,6 +138,36 @@ static void test_bird(void **state)
 	assert_int_equal(d.busiest, TOPO_NONE);
 }
 
+/* A speaker's prefixes, one path each, cost less than the fabric's. */
+static void test_speaker(void **state)
+{
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP };
+	struct topo_routing_opts sp = { .proto = TOPO_PROTO_BGP,
+					.speaker = true, .nprefixes = 1000 };
+	struct topo_routing_load l;
+	struct limits_daemons d;
+	struct topo *t = *state;
+	uint32_t s, leaf;
+	struct err err;
+
+	leaf = add(t, "leaf1", TOPO_ROUTER);
+	s = add(t, "isp", TOPO_ROUTER);
+	join(t, leaf, s);
+	if (topo_routing_set(t, leaf, &o, &err) ||
+	    topo_routing_set(t, s, &sp, &err) || topo_plan(t, &err))
+		fail_msg("%s", err.msg);
+	topo_routing_load(t, &l);
+	assert_int_equal(l.speaker_prefixes, 1000);
+	assert_int_equal(l.prefixes, 2); /* the loopbacks */
+	limits_daemons(t, &d);
+	assert_int_equal(d.prefixes, 1002);
+	assert_int_equal(d.memory,
+			 2 * (uint64_t)LIMITS_FRR_BGP_BYTES +
+				 2 * 2 * LIMITS_FRR_PREFIX_BYTES +
+				 2 * 1000 * LIMITS_FRR_SPEAKER_PREFIX_BYTES +
+				 4 * 2 * LIMITS_MOUNT_BYTES);
+}
+
 /* Routers with lunet's static routes run nothing. */
 static void test_static_nothing(void **state)
 {
@@ -240,6 +270,7 @@ int main(void)
 		T(test_frr_bgp),
 		T(test_frr_ospf_bfd),
 		T(test_bird),
+		T(test_speaker),
 		T(test_static_nothing),
 		T(test_refused_memory),
 		T(test_refused_threads),
