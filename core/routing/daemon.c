@@ -171,8 +171,8 @@ static int read_file(const char *path, char **out)
  * (0711: entering, not listing), then dir itself, the daemon's own. */
 static int make_dirs(const struct topo *t, const char *dir, bool frr)
 {
-	char path[ROUTING_PATHSIZ];
-	struct passwd *pw;
+	char path[ROUTING_PATHSIZ], buf[1024];
+	struct passwd pwd, *pw = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s/routers", state_dir(), t->name);
 	if (mkdir(path, 0711) && errno != EEXIST)
@@ -181,8 +181,10 @@ static int make_dirs(const struct topo *t, const char *dir, bool frr)
 		return -errno;
 	if (!frr)
 		return 0;
-	pw = getpwnam("frr");
-	if (!pw)
+	/* Routers start on several threads at once: getpwnam()'s static
+	 * result would be overwritten under us, and the chown below get
+	 * another thread's half-written uid. */
+	if (getpwnam_r("frr", &pwd, buf, sizeof(buf), &pw) || !pw)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", state_dir(), t->name);
 	if (chmod(state_dir(), 0711) || chmod(path, 0711) ||
