@@ -37,7 +37,11 @@ static void head(FILE *f, const struct topo *t, uint32_t n, const char *dir,
 			   "kernel\n"
 			   "! dropped when its link went down, and ECMP never "
 			   "heals.\n"
-			   "no zebra nexthop kernel enable\n");
+			   "no zebra nexthop kernel enable\n"
+			   "! Route changes batched for 200 ms, not 10: as a "
+			   "fabric\n"
+			   "! comes up, a route changes many times over.\n"
+			   "zebra work-queue 200\n");
 	fprintf(f, "!\n");
 }
 

@@ -93,6 +93,9 @@ static const char head[] =
 	"! objects: FRR 8.4 keeps a group's path that the kernel\n"
 	"! dropped when its link went down, and ECMP never heals.\n"
 	"no zebra nexthop kernel enable\n"
+	"! Route changes batched for 200 ms, not 10: as a fabric\n"
+	"! comes up, a route changes many times over.\n"
+	"zebra work-queue 200\n"
 	"!\n";
 
 static void test_frr_bgp(void **state)
@@ -180,7 +183,10 @@ static void test_frr_parts(void **state)
 		"! Routes as plain multipath routes, not kernel nexthop\n"
 		"! objects: FRR 8.4 keeps a group's path that the kernel\n"
 		"! dropped when its link went down, and ECMP never heals.\n"
-		"no zebra nexthop kernel enable\n";
+		"no zebra nexthop kernel enable\n"
+		"! Route changes batched for 200 ms, not 10: as a fabric\n"
+		"! comes up, a route changes many times over.\n"
+		"zebra work-queue 200\n";
 	const char *dir = "/run/lunet/fab/routers/leaf1";
 	struct topo *t = *state;
 	char *conf, *whole, want[2048];

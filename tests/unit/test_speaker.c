@@ -390,6 +390,9 @@ static const char head[] =
 	"! objects: FRR 8.4 keeps a group's path that the kernel\n"
 	"! dropped when its link went down, and ECMP never heals.\n"
 	"no zebra nexthop kernel enable\n"
+	"! Route changes batched for 200 ms, not 10: as a fabric\n"
+	"! comes up, a route changes many times over.\n"
+	"zebra work-queue 200\n"
 	"!\n";
 
 static void test_conf(void **state)
