@@ -27,8 +27,6 @@
 #include "core/routing/routing_conf.h"
 #include "topo/topo.h"
 
-#define PEERS_MAX 512
-#define ANNOUNCE_MAX 64
 #define ECMP_LIMIT 64 /* FRR's maximum-paths */
 
 /* The names this config gives its own protocols and template. */
@@ -81,17 +79,12 @@ static bool name_taken(const struct topo *t, const struct routing_peer *p,
 static void bgp(FILE *f, const struct topo *t, uint32_t n)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
-	struct routing_peer peers[PEERS_MAX];
-	struct ip_prefix ann[ANNOUNCE_MAX];
+	struct routing_peer peers[ROUTING_PEERS_MAX];
+	struct ip_prefix ann[ROUTING_ANNOUNCE_MAX];
 	char ip[IP_STRLEN];
 	size_t np, na, i;
 
-	np = routing_peers(t, n, peers, PEERS_MAX);
-	na = topo_routing_announced(t, n, NULL, ann, ANNOUNCE_MAX);
-	if (np > PEERS_MAX)
-		np = PEERS_MAX;
-	if (na > ANNOUNCE_MAX)
-		na = ANNOUNCE_MAX;
+	routing_bgp_parts(t, n, peers, &np, ann, &na);
 	fprintf(f, "protocol direct direct1 {\n\tipv4 {\n");
 	if (!na)
 		fprintf(f, "\t\timport none;\n");

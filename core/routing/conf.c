@@ -191,3 +191,15 @@ int routing_conf_template(const struct topo *t, uint32_t n,
 	}
 	return rc;
 }
+
+void routing_bgp_parts(const struct topo *t, uint32_t n,
+		       struct routing_peer *peers, size_t *npeers,
+		       struct ip_prefix *ann, size_t *nann)
+{
+	*npeers = routing_peers(t, n, peers, ROUTING_PEERS_MAX);
+	if (*npeers > ROUTING_PEERS_MAX)
+		*npeers = ROUTING_PEERS_MAX;
+	*nann = topo_routing_announced(t, n, NULL, ann, ROUTING_ANNOUNCE_MAX);
+	if (*nann > ROUTING_ANNOUNCE_MAX)
+		*nann = ROUTING_ANNOUNCE_MAX;
+}

@@ -10,8 +10,6 @@
 #include "core/routing/routing_conf.h"
 #include "topo/topo.h"
 
-#define PEERS_MAX 512
-#define ANNOUNCE_MAX 64
 
 /* What every file starts with; daemon is NULL for the integrated file,
  * which names itself to vtysh, else the daemon whose part it is. */
@@ -64,17 +62,12 @@ static void speaker_networks(FILE *f, const struct topo_routing *r)
 static void bgp(FILE *f, const struct topo *t, uint32_t n)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
-	struct routing_peer peers[PEERS_MAX];
-	struct ip_prefix ann[ANNOUNCE_MAX];
+	struct routing_peer peers[ROUTING_PEERS_MAX];
+	struct ip_prefix ann[ROUTING_ANNOUNCE_MAX];
 	char ip[IP_STRLEN];
 	size_t np, na, i;
 
-	np = routing_peers(t, n, peers, PEERS_MAX);
-	na = topo_routing_announced(t, n, NULL, ann, ANNOUNCE_MAX);
-	if (np > PEERS_MAX)
-		np = PEERS_MAX;
-	if (na > ANNOUNCE_MAX)
-		na = ANNOUNCE_MAX;
+	routing_bgp_parts(t, n, peers, &np, ann, &na);
 	fprintf(f, "router bgp %u\n", r->asn);
 	fprintf(f, " bgp router-id %s\n",
 		ip_format(&(struct ip_prefix){ r->router_id, 32 }, false, ip));

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "topo/err.h"
+#include "topo/ip.h"
 
 struct topo;
 
@@ -34,6 +35,16 @@ struct routing_peer {
 	uint32_t node;
 	uint32_t port; /* n's port (into topo->ports) */
 };
+
+/* What a BGP config is written from: router n's sessions and the
+ * prefixes it announces, into arrays of ROUTING_PEERS_MAX and
+ * ROUTING_ANNOUNCE_MAX, their counts clamped to them (topo/expect.c
+ * expects no more than ROUTING_ANNOUNCE_MAX announced either). */
+#define ROUTING_PEERS_MAX 512
+#define ROUTING_ANNOUNCE_MAX 64
+void routing_bgp_parts(const struct topo *t, uint32_t n,
+		       struct routing_peer *peers, size_t *npeers,
+		       struct ip_prefix *ann, size_t *nann);
 
 /* The sessions of router n, up to max into out; returns how many. */
 size_t routing_peers(const struct topo *t, uint32_t n,
