@@ -18,6 +18,7 @@ static size_t ncmds;
 bool cli_quiet;
 const char *cli_name_opt;
 const char *cli_topo_opt;
+const char *cli_machines_opt;
 
 void cli_say(const char *fmt, ...)
 {
@@ -67,13 +68,17 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "topo", required_argument, NULL, 't' },
+		{ "machines", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, cmd, "+hqn:t:", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, cmd, "+hqn:t:m:", longopts)) != -1) {
 		switch (c) {
+		case 'm':
+			cli_machines_opt = optarg;
+			break;
 		case 't':
 			cli_topo_opt = optarg;
 			break;

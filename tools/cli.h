@@ -31,6 +31,7 @@ extern bool cli_quiet;
 /* --name and --topo, as cli_common_opts() found them (NULL: not given). */
 extern const char *cli_name_opt;
 extern const char *cli_topo_opt;
+extern const char *cli_machines_opt; /* --machines SPEC */
 
 /* Parses the options most commands share (--help, --quiet, --name,
  * --topo); exits on a bad one.  Returns the index of the first operand. */
@@ -104,6 +105,16 @@ int cmd_exec(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+
+/* "lunet worker" (tools/cmd_worker.c): a machine's part, driven over
+ * stdio by its coordinator. */
+int cmd_worker(int argc, char **argv);
+
+/* Builds planned-or-not topology t across the machines of spec
+ * (tools/machines.c), then checks it with a pingall and tears it down,
+ * or leaves it up.  Returns the exit status. */
+struct topo;
+int cli_machines_run(struct topo *t, const char *spec, bool leave_up);
 
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);

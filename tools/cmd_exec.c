@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/cluster/coord.h"
 #include "core/control/state.h"
 #include "core/routing/routing.h"
 #include "core/sys/netns.h"
@@ -34,6 +36,35 @@ static char **with_daemons(const struct topo *t, uint32_t node, char **cmd,
 	return out;
 }
 
+/* A node of an emulation across machines: "lunet exec" again on the
+ * node's machine, through its transport, with the terminal when we have
+ * one.  args: NAME NODE COMMAND [ARG...]. */
+static int exec_remote(int n, char **args)
+{
+	char *rest[64], *argv[128];
+	const char *nspath;
+	struct err err;
+	int k, rc;
+
+	if (n > 60)
+		return cli_fail("exec: too many arguments for a remote node");
+	rest[0] = "exec";
+	for (k = 0; k < n; k++)
+		rest[k + 1] = args[k];
+	rest[n + 1] = NULL;
+	err_clear(&err);
+	rc = cluster_remote_argv(args[0], args[1], isatty(0) && isatty(1),
+				 rest, argv, 128, &nspath, &err);
+	if (rc == -ENOENT)
+		return cli_fail("no node '%s' in emulation '%s'", args[1],
+				args[0]);
+	if (rc < 0)
+		return cli_fail("%s", err.msg);
+	rc = proc_exec(nspath, argv);
+	cli_fail("%s: %s", argv[0], strerror(-rc));
+	return rc == -ENOENT ? 127 : 126;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	int i = cli_plain_opts(argc, argv, "exec", -1), rc;
@@ -48,6 +79,8 @@ int cmd_exec(int argc, char **argv)
 	if (cli_need_root())
 		return 1;
 	err_clear(&err);
+	if (cluster_recorded(argv[i]))
+		return exec_remote(argc - i, argv + i);
 	rc = state_read(argv[i], &t, &info, &err);
 	if (rc == -ENOENT)
 		return cli_fail("no emulation named '%s'", argv[i]);

@@ -61,6 +61,11 @@ static const struct cli_cmd cmds[] = {
 	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
 	  "and exit status of the command." },
 	{ "ls", cmd_ls, "", "List emulations: status, nodes, links, owner." },
+	{ "worker", cmd_worker, "NAME",
+	  "One machine's part of an emulation across machines, driven over\n"
+	  "its standard input and output by the lunet that placed it there\n"
+	  "(through ssh or kubectl exec); not run by hand.  See\n"
+	  "docs/machines.md." },
 	{ "impair", cmd_impair, "NAME A B [SETTINGS] | NAME [A B]",
 	  "Set the impairments of the link between A and B of emulation\n"
 	  "NAME (run by 'lunet up' or a console), both directions unless\n"

@@ -34,6 +34,8 @@ static int make_namespace(void *ctx, uint32_t i, unsigned w,
 	char path[NETNS_PATHSIZ];
 	int rc;
 
+	if (!emu_local(e, i))
+		return 0;
 	rc = emu_nspath(e, i, path, sizeof(path));
 	if (!rc)
 		rc = netns_create(path, e->home);
@@ -96,6 +98,39 @@ static int add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
 	return nl_batch_push(b, nlh, l);
 }
 
+/* The end of cut link l on this machine: a VXLAN device in the node's
+ * namespace (fd), its socket in ours on our underlay address.  Both ends
+ * of the link get the part's MTU, so that an inner packet of that size
+ * fits the underlay once wrapped. */
+static int add_vxlan(struct emu *e, struct nl_batch *b, uint32_t l, int side,
+		     int fd)
+{
+	const struct topo *t = e->topo;
+	const struct topo_port *p = topo_link_port(t, l, side);
+	uint32_t peer = topo_link_node(t, l, !side);
+	struct rtnl_vxlan v = {
+		.ifname = p->ifname,
+		.netns_fd = fd,
+		.ifindex = TOPO_IFINDEX_PORT0 + p->index,
+		.mac = p->mac_set ? p->mac : NULL,
+		.vni = e->part.vni_base + l,
+		.local = e->part.underlay[e->part.self],
+		.remote = e->part.underlay[e->part.machine_of[peer]],
+		.port = e->part.port,
+		.mtu = e->part.mtu,
+	};
+	struct nlmsghdr *nlh;
+	int rc;
+
+	rc = nl_batch_reserve(b, MSG_MAX);
+	if (rc)
+		return rc;
+	nlh = rtnl_vxlan_new(nl_batch_tail(b), nl_batch_room(b), &v);
+	if (!nlh)
+		return -errno;
+	return nl_batch_push(b, nlh, l);
+}
+
 static int open_ns(struct emu *e, uint32_t node)
 {
 	char path[NETNS_PATHSIZ];
@@ -122,8 +157,13 @@ static int send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
 		return err_set(err, rc, "netlink: %s", strerror(-rc));
 	topo_link_describe(e->topo, f.tag, what, sizeof(what));
 	if (rc == -EOPNOTSUPP)
-		return err_set(err, rc, "%s: the kernel lacks veth support",
-			       what);
+		return err_set(err, rc, "%s: the kernel lacks %s support",
+			       what, emu_link_cut(e, f.tag) ? "VXLAN" : "veth");
+	if (rc == -EEXIST && emu_link_cut(e, f.tag))
+		return err_set(err, rc, "%s: VNI %u on UDP port %u is taken "
+			       "on this machine (another emulation across "
+			       "machines?)", what, e->part.vni_base + f.tag,
+			       e->part.port);
 	return emu_fail_msg(err, what, &f);
 }
 
@@ -150,6 +190,9 @@ static int link_fds(struct emu *e, struct links_worker *w, uint32_t l,
 
 	for (i = 0; i < 2; i++) {
 		n = topo_link_node(t, l, i);
+		fds[i] = -1;
+		if (!emu_local(e, n))
+			continue;
 		if (w->fd_of[n] < 0) {
 			w->fd_of[n] = open_ns(e, n);
 			if (w->fd_of[n] < 0)
@@ -178,7 +221,14 @@ static int make_link_batch(void *ctx, uint32_t c, unsigned wi,
 	nl_batch_reset(w->b);
 	for (l = c * LINK_BATCH; l < end && !rc; l++) {
 		rc = link_fds(x->e, w, l, fds, err);
-		if (!rc && (rc = add_veth(x->e, w->b, l, fds)))
+		if (rc || (fds[0] < 0 && fds[1] < 0))
+			continue; /* both ends on other machines */
+		if (fds[0] >= 0 && fds[1] >= 0)
+			rc = add_veth(x->e, w->b, l, fds);
+		else
+			rc = add_vxlan(x->e, w->b, l, fds[0] < 0,
+				       fds[0] < 0 ? fds[1] : fds[0]);
+		if (rc)
 			err_set(err, rc, "link %u: %s", l, strerror(-rc));
 	}
 	if (!rc)
@@ -337,6 +387,8 @@ static int configure_one(void *ctx, uint32_t i, unsigned w, struct err *err)
 {
 	struct nodes_ctx *c = ctx;
 
+	if (!emu_local(c->e, i))
+		return 0;
 	return configure_node(c->e, c->b[w], i, err);
 }
 
@@ -390,7 +442,7 @@ static int start_routing(struct emu *e, struct err *err)
 	int rc;
 
 	for (i = 0; i < e->topo->nnodes; i++)
-		if (e->topo->nodes[i].routing)
+		if (e->topo->nodes[i].routing && emu_local(e, i))
 			p.n++;
 	if (!p.n)
 		return 0;
@@ -399,7 +451,7 @@ static int start_routing(struct emu *e, struct err *err)
 	if (!e->routed)
 		return err_set(err, -ENOMEM, "out of memory");
 	for (i = 0, p.n = 0; i < e->topo->nnodes; i++)
-		if (e->topo->nodes[i].routing)
+		if (e->topo->nodes[i].routing && emu_local(e, i))
 			e->routed[p.n++] = i;
 	e->nrouted = p.n;
 	/* Each start waits on its daemons' sockets: more workers than CPUs

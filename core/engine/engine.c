@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cluster/coord.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_int.h"
 #include "core/sys/feature.h"
@@ -104,8 +105,60 @@ static int remove_namespaces(const struct topo *t, const unsigned char *made)
 	return rc;
 }
 
+bool emu_node_local(const struct emu *e, uint32_t n)
+{
+	return n < e->topo->nnodes && emu_local(e, n);
+}
+
+bool emu_link_cut(const struct emu *e, uint32_t l)
+{
+	const struct topo *t = e->topo;
+
+	return e->part.nmachines && l < t->nlinks &&
+	       e->part.machine_of[topo_link_node(t, l, 0)] !=
+		       e->part.machine_of[topo_link_node(t, l, 1)];
+}
+
+/* Keeps a copy of the part opts name, checked against the topology. */
+static int part_copy(struct emu *e, const struct emu_part *p,
+		     struct err *err)
+{
+	const struct topo *t = e->topo;
+	uint32_t *m, *u, i;
+
+	if (!p->nmachines || p->self >= p->nmachines)
+		return err_set(err, -EINVAL, "machine %u of %u: no such "
+			       "machine", p->self + 1, p->nmachines);
+	for (i = 0; i < t->nnodes; i++)
+		if (p->machine_of[i] >= p->nmachines)
+			return err_set(err, -EINVAL, "node %s: placed on "
+				       "machine %u of %u", t->nodes[i].name,
+				       p->machine_of[i] + 1, p->nmachines);
+	if ((uint64_t)p->vni_base + t->nlinks > (1u << 24))
+		return err_set(err, -ERANGE, "VNIs %u to %u do not fit in "
+			       "24 bits", p->vni_base,
+			       p->vni_base + t->nlinks);
+	m = malloc((t->nnodes + 1) * sizeof(*m));
+	u = malloc(p->nmachines * sizeof(*u));
+	if (!m || !u) {
+		free(m);
+		free(u);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	memcpy(m, p->machine_of, t->nnodes * sizeof(*m));
+	memcpy(u, p->underlay, p->nmachines * sizeof(*u));
+	e->part = *p;
+	e->part.machine_of = m;
+	e->part.underlay = u;
+	return 0;
+}
+
 static void emu_free(struct emu *e)
 {
+	if (e->part.nmachines) {
+		free((void *)e->part.machine_of);
+		free((void *)e->part.underlay);
+	}
 	emu_impair_free(e);
 	if (e->home >= 0)
 		close(e->home);
@@ -142,6 +195,27 @@ static int check_features(const struct topo *t, struct err *err)
 			       "switch %s needs",
 			       feature_config(FEAT_BRIDGE), t->nodes[sw].name);
 	return routing_check_installed(t, err);
+}
+
+/* A part with links to other machines needs VXLAN. */
+static int check_vxlan(const struct emu *e, struct err *err)
+{
+	const struct topo *t = e->topo;
+	uint32_t l;
+
+	for (l = 0; l < t->nlinks; l++)
+		if (emu_link_cut(e, l) &&
+		    (emu_local(e, topo_link_node(t, l, 0)) ||
+		     emu_local(e, topo_link_node(t, l, 1))))
+			break;
+	if (l == t->nlinks || feature_has(FEAT_VXLAN) != 0)
+		return 0;
+	return err_set(err, -EOPNOTSUPP,
+		       "this kernel lacks VXLAN support (%s), which links "
+		       "between machines need (link %s-%s)",
+		       feature_config(FEAT_VXLAN),
+		       t->nodes[topo_link_node(t, l, 0)].name,
+		       t->nodes[topo_link_node(t, l, 1)].name);
 }
 
 static int claim(struct topo *t, struct err *err)
@@ -200,8 +274,11 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	e->home = -1;
 	if (opts)
 		e->opts = *opts;
-	if (!e->opts.progress)
-		e->opts = default_opts;
+	if (!e->opts.progress) {
+		e->opts.progress = default_opts.progress;
+		e->opts.arg = default_opts.arg;
+	}
+	e->opts.part = NULL;
 	e->made = calloc(t->nnodes ? t->nnodes : 1, 1);
 	e->down = calloc(t->nlinks ? t->nlinks : 1, 1);
 	e->home = netns_open_self();
@@ -213,7 +290,12 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	e->info.owner_start = proc_starttime(e->info.owner);
 	e->info.created = time(NULL);
 	e->ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
-	rc = check_features(t, err);
+	rc = opts && opts->part ? part_copy(e, opts->part, err) : 0;
+	if (!rc)
+		if (!rc)
+		rc = check_features(t, err);
+	if (!rc && e->part.nmachines)
+		rc = check_vxlan(e, err);
 	if (!rc)
 		rc = limits_check(t, WORKERS_MAX * 2 * LINK_BATCH, err);
 	if (!rc)
@@ -296,6 +378,8 @@ int emu_destroy(const char *name, struct err *err)
 	struct topo *t = NULL;
 	int rc;
 
+	if (cluster_recorded(name))
+		return cluster_destroy(name, err);
 	rc = state_read(name, &t, &info, err);
 	if (rc == -ENOENT)
 		return err_set(err, rc, "no emulation named '%s'", name);

@@ -34,11 +34,30 @@ enum emu_phase {
 	EMU_PHASE_ROUTING, /* then their configs: routing begins */
 };
 
+/* One machine's part of an emulation that spans several (core/cluster/,
+ * "lunet worker"): the nodes placed on this machine are built here; a
+ * link between two of them is a veth pair, a link from one of them to a
+ * node elsewhere a VXLAN device in the node's namespace whose UDP socket
+ * lives in this machine's namespace, on its underlay address. */
+struct emu_part {
+	uint32_t self;             /* this machine's index */
+	uint32_t nmachines;
+	const uint32_t *machine_of; /* per node: its machine's index */
+	const uint32_t *underlay;  /* per machine: its underlay IPv4 address,
+				    * host byte order */
+	uint16_t port;             /* VXLAN UDP port */
+	uint32_t vni_base;         /* link l's VNI is vni_base + l */
+	uint32_t mtu;              /* of every link between machines */
+};
+
 struct emu_opts {
 	/* Called now and then during long phases; may be NULL. */
 	void (*progress)(void *arg, enum emu_phase phase, size_t done,
 			 size_t total);
 	void *arg;
+	/* This machine's part, or NULL for all of it (copied by
+	 * emu_start()). */
+	const struct emu_part *part;
 };
 
 /* Sets the progress callback of builds and teardowns whose emu_opts give
@@ -60,6 +79,11 @@ int emu_stop(struct emu *e, struct err *err);
 
 /* Leaves e running without an owner (for "lunet up") and frees e. */
 int emu_detach(struct emu *e);
+
+/* Whether node n is built on this machine (always, unless the emulation
+ * is one part of several), and whether link l crosses to another one. */
+bool emu_node_local(const struct emu *e, uint32_t n);
+bool emu_link_cut(const struct emu *e, uint32_t l);
 
 /* Brings both ends of link l up or down. */
 int emu_link_set(struct emu *e, uint32_t link, bool up, struct err *err);

@@ -40,7 +40,16 @@ struct emu {
 	struct emu_impair *imp; /* link impairments; NULL until the first */
 	uint32_t *routed;       /* the routers that run daemons, nrouted */
 	uint32_t nrouted;
+	struct emu_part part;   /* nmachines 0: the whole emulation is here;
+				 * else machine_of and underlay are owned
+				 * copies */
 };
+
+/* Node n is built here. */
+static inline bool emu_local(const struct emu *e, uint32_t n)
+{
+	return !e->part.nmachines || e->part.machine_of[n] == e->part.self;
+}
 
 static inline int emu_push(struct nl_batch *b, struct nlmsghdr *nlh,
 			   uint32_t tag)

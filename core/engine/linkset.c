@@ -130,8 +130,12 @@ int emu_links_set(struct emu *e, const uint32_t *links, size_t n, bool up,
 		}
 		inset[links[i]] = 1;
 		e->down[links[i]] = !up;
-		touched[topo_link_node(t, links[i], 0)] = 1;
-		touched[topo_link_node(t, links[i], 1)] = 1;
+		/* A link to another machine: that machine's worker sets the
+		 * other end. */
+		touched[topo_link_node(t, links[i], 0)] =
+			emu_local(e, topo_link_node(t, links[i], 0));
+		touched[topo_link_node(t, links[i], 1)] =
+			emu_local(e, topo_link_node(t, links[i], 1));
 	}
 	/* Every end first, then (going up) the carriers synced, then the
 	 * routes: a route to a port that cannot send yet makes the kernel
@@ -169,6 +173,8 @@ int emu_settle(struct emu *e)
 	}
 	memset(all, 1, t->nlinks + 1);
 	for (node = 0; node < t->nnodes; node++) {
+		if (!emu_local(e, node))
+			continue;
 		r = sync_carrier(e, b, node, all);
 		if (r && !rc)
 			rc = r;

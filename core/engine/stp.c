@@ -84,11 +84,13 @@ int emu_wait_stp(struct emu *e, struct err *err)
 	bool any = false;
 
 	for (i = 0; i < t->nnodes; i++)
-		any |= t->nodes[i].kind == TOPO_SWITCH && t->nodes[i].stp;
+		any |= t->nodes[i].kind == TOPO_SWITCH && t->nodes[i].stp &&
+		       emu_local(e, i);
 	for (round = 0; any && round < 120; round++) {
 		settling = 0;
 		for (i = 0; i < t->nnodes; i++) {
-			if (t->nodes[i].kind != TOPO_SWITCH || !t->nodes[i].stp)
+			if (t->nodes[i].kind != TOPO_SWITCH ||
+			    !t->nodes[i].stp || !emu_local(e, i))
 				continue;
 			rc = stp_settling(e, i);
 			if (rc < 0)

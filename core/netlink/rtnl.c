@@ -177,6 +177,40 @@ struct nlmsghdr *rtnl_veth_new(void *buf, size_t len,
 	return nlh;
 }
 
+struct nlmsghdr *rtnl_vxlan_new(void *buf, size_t len,
+				const struct rtnl_vxlan *v)
+{
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+	uint32_t local = htonl(v->local), remote = htonl(v->remote);
+
+	nlh = link_start(buf, len,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+			 v->ifindex, false);
+	if (!nlh)
+		return NULL;
+	if (!attr_put_str(nlh, len, IFLA_IFNAME, v->ifname) ||
+	    (v->netns_fd >= 0 &&
+	     !mnl_attr_put_u32_check(nlh, len, IFLA_NET_NS_FD, v->netns_fd)) ||
+	    (v->mac && !attr_put(nlh, len, IFLA_ADDRESS, ETH_ALEN, v->mac)) ||
+	    (v->mtu && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, v->mtu)))
+		return nospace();
+	data = linkinfo_start(nlh, len, "vxlan", &info);
+	if (!data ||
+	    !mnl_attr_put_u32_check(nlh, len, IFLA_VXLAN_ID, v->vni) ||
+	    !attr_put(nlh, len, IFLA_VXLAN_LOCAL, 4, &local) ||
+	    !attr_put(nlh, len, IFLA_VXLAN_GROUP, 4, &remote) ||
+	    !mnl_attr_put_u16_check(nlh, len, IFLA_VXLAN_PORT,
+				    htons(v->port)) ||
+	    !mnl_attr_put_u8_check(nlh, len, IFLA_VXLAN_LEARNING, 0) ||
+	    /* The inner packet's own TTL is the emulated one; the outer
+	     * header's crosses the underlay. */
+	    !mnl_attr_put_u8_check(nlh, len, IFLA_VXLAN_TTL, 64))
+		return nospace();
+	linkinfo_end(nlh, info, data);
+	return nlh;
+}
+
 struct nlmsghdr *rtnl_bridge_new(void *buf, size_t len, const char *ifname,
 				 int ifindex, bool stp, bool up)
 {

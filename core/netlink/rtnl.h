@@ -46,6 +46,27 @@ struct nlmsghdr *rtnl_veth_new(void *buf, size_t len,
 			       const struct rtnl_veth_end end[2],
 			       uint32_t mtu);
 
+/* A VXLAN device: one end of a link between two machines. */
+struct rtnl_vxlan {
+	const char *ifname;
+	int netns_fd;       /* namespace the device lives in; -1: caller's */
+	int ifindex;        /* 0: let the kernel choose */
+	const uint8_t *mac; /* NULL: random */
+	uint32_t vni;       /* 24 bits */
+	uint32_t local;     /* underlay addresses, host byte order */
+	uint32_t remote;
+	uint16_t port;      /* UDP destination port, host byte order */
+	uint32_t mtu;       /* 0: the kernel's (underlay minus 50) */
+};
+
+/* RTM_NEWLINK creating a point-to-point VXLAN device (one remote, no
+ * learning) sent from the underlay's namespace: the kernel keeps the
+ * UDP socket in the namespace the request came from (the device's
+ * link-netns) and, with netns_fd, puts the device itself in the node's
+ * namespace, in one request.  Created down. */
+struct nlmsghdr *rtnl_vxlan_new(void *buf, size_t len,
+				const struct rtnl_vxlan *v);
+
 /* RTM_NEWLINK creating a bridge (IFLA_INFO_KIND "bridge") with the given
  * ifindex (0: any), STP on or off, up or down. */
 struct nlmsghdr *rtnl_bridge_new(void *buf, size_t len, const char *ifname,

@@ -82,7 +82,7 @@ pid_t proc_spawn(const char *nspath, char *const argv[],
 
 int proc_exec(const char *nspath, char *const argv[])
 {
-	int err = enter_node(nspath);
+	int err = nspath ? enter_node(nspath) : 0;
 
 	if (err)
 		return err;

@@ -23,8 +23,9 @@ struct proc_opts {
 	const char *hostname; /* a UTS namespace of its own, named so */
 };
 
-/* Forks a child that enters the namespace at nspath and execs argv
- * (argv[0] is looked up in PATH).  Returns the pid or -errno. */
+/* Forks a child that enters the namespace at nspath (NULL: stays in
+ * ours) and execs argv (argv[0] is looked up in PATH).  Returns the pid
+ * or -errno. */
 pid_t proc_spawn(const char *nspath, char *const argv[],
 		 const struct proc_opts *opts);
 

@@ -1,0 +1,852 @@
+/*
+ * coord: the coordinator of an emulation across machines (see coord.h):
+ * the workers started and spoken to, the records kept, and the teardown
+ * of every machine from those records.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cluster/coord.h"
+#include "core/cluster/proto.h"
+#include "core/cluster/sim.h"
+#include "core/control/state.h"
+#include "core/sys/proc.h"
+#include "topo/serial.h"
+#include "topo/topo.h"
+
+#define MACHINES_MAGIC "lunet-machines 1"
+#define HELLO_TIMEOUT_MS 60000
+#define VXLAN_OVERHEAD 50 /* outer Ethernet 14, IPv4 20, UDP 8, VXLAN 8 */
+
+struct worker {
+	pid_t pid;        /* the transport (ssh, kubectl) */
+	struct proto p;
+	uint32_t addr;    /* its underlay address, from its hello */
+	uint32_t mtu;     /* its underlay's MTU */
+	bool gone;
+};
+
+struct cluster {
+	struct topo *t;
+	uint32_t n;
+	struct cluster_machine *m;
+	struct sim_machine *sim; /* local machines; NULL otherwise */
+	uint32_t *machine_of;
+	struct worker *w;
+	uint16_t port;
+	char dir[256];           /* /run/lunet/<name>/machines */
+	char lunet[256];         /* what the workers run */
+	const struct cluster_opts *opts;
+	struct state_info info;
+};
+
+static int record_dir(const char *name, char *buf, size_t len)
+{
+	return state_path(buf, len, name, "machines.d");
+}
+
+static void say(struct cluster *c, uint32_t k, const char *what)
+{
+	if (c->opts && c->opts->progress)
+		c->opts->progress(c->opts->arg, c->m[k].name, what);
+}
+
+/* The record of the machines: how to reach each, and the placement. */
+static int write_record(struct cluster *c)
+{
+	char path[256], tmp[272], ip[INET_ADDRSTRLEN];
+	uint32_t k, i;
+	FILE *f;
+	int rc = 0;
+
+	if (state_path(path, sizeof(path), c->t->name, "machines"))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, MACHINES_MAGIC "\nspec %s\nport %u\nlunet %s\n",
+		c->opts && c->opts->spec ? c->opts->spec : "-", c->port,
+		c->lunet);
+	for (k = 0; k < c->n; k++) {
+		struct in_addr a = { htonl(c->w ? c->w[k].addr : 0) };
+
+		fprintf(f, "machine %s %s %s %u %s %d %llu\n", c->m[k].name,
+			c->m[k].kind == CLUSTER_LOCAL ? "local" :
+			c->m[k].kind == CLUSTER_SSH ? "ssh" : "k8s",
+			c->m[k].target, c->m[k].ssh_port,
+			inet_ntop(AF_INET, &a, ip, sizeof(ip)),
+			c->sim ? (int)c->sim[k].sshd : 0,
+			c->sim ? c->sim[k].sshd_start : 0ULL);
+	}
+	fprintf(f, "place");
+	for (i = 0; i < c->t->nnodes; i++)
+		fprintf(f, " %u", c->machine_of[i]);
+	fputc('\n', f);
+	if (fflush(f) || ferror(f))
+		rc = -EIO;
+	fclose(f);
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* A record read back: what cluster_destroy() and exec need. */
+struct record {
+	uint32_t n;
+	struct cluster_machine m[SIM_MAX];
+	struct sim_machine sim[SIM_MAX];
+	bool local;
+	char lunet[256];
+	uint32_t *place;
+	uint32_t nplace;
+};
+
+static int read_record(const char *name, struct record *r)
+{
+	char path[256], line[1024], kind[16], addr[64];
+	uint32_t cap = 0;
+	FILE *f;
+	int pid;
+
+	memset(r, 0, offsetof(struct record, place));
+	r->place = NULL;
+	r->nplace = 0;
+	if (state_path(path, sizeof(path), name, "machines"))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, MACHINES_MAGIC, strlen(MACHINES_MAGIC))) {
+		fclose(f);
+		return -EPROTO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct cluster_machine *m = &r->m[r->n];
+		struct sim_machine *s = &r->sim[r->n];
+		unsigned port;
+		char *p, *e;
+
+		if (!strncmp(line, "lunet ", 6)) {
+			snprintf(r->lunet, sizeof(r->lunet), "%s", line + 6);
+			r->lunet[strcspn(r->lunet, "\n")] = 0;
+		} else if (!strncmp(line, "machine ", 8) && r->n < SIM_MAX &&
+			   sscanf(line, "machine %63s %15s %255s %u %63s %d "
+				  "%llu", m->name, kind, m->target, &port,
+				  addr, &pid, &s->sshd_start) == 7) {
+			m->ssh_port = port;
+			m->kind = !strcmp(kind, "local") ? CLUSTER_LOCAL :
+				  !strcmp(kind, "ssh")   ? CLUSTER_SSH :
+							   CLUSTER_K8S;
+			r->local |= m->kind == CLUSTER_LOCAL;
+			snprintf(s->name, sizeof(s->name), "%s", m->name);
+			s->sshd = pid;
+			inet_pton(AF_INET, addr, &s->addr);
+			s->addr = ntohl(s->addr);
+			r->n++;
+		} else if (!strncmp(line, "place", 5)) {
+			/* one long line: read it whole */
+			size_t sz = 0;
+			char *rest = NULL;
+
+			p = line + 5;
+			if (!strchr(line, '\n') && getline(&rest, &sz, f) > 0) {
+				char *all;
+
+				if (asprintf(&all, "%s%s", p, rest) < 0)
+					all = NULL;
+				free(rest);
+				p = rest = all;
+			}
+			while (p && *p && *p != '\n') {
+				unsigned long v = strtoul(p, &e, 10);
+
+				if (e == p)
+					break;
+				if (r->nplace == cap) {
+					uint32_t *np;
+
+					cap = cap ? 2 * cap : 1024;
+					np = realloc(r->place,
+						     cap * sizeof(*np));
+					if (!np)
+						break;
+					r->place = np;
+				}
+				r->place[r->nplace++] = v;
+				p = e;
+			}
+			free(rest);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+bool cluster_recorded(const char *name)
+{
+	char path[256];
+
+	return !state_path(path, sizeof(path), name, "machines") &&
+	       access(path, F_OK) == 0;
+}
+
+/* The transport's command for machine m, running "lunet <args>" there;
+ * *nspath is where to run it from.  Strings live in store. */
+static int transport_argv(const struct cluster_machine *m, const char *dir,
+			  const char *emu, const char *lunet, bool tty,
+			  char *const args[], char **argv, int max,
+			  char *store, size_t size, const char **nspath,
+			  char *nsbuf, size_t nslen)
+{
+	int n = 0;
+	size_t used = 0;
+
+#define STR(...)                                                            \
+	({                                                                  \
+		char *__s = store + used;                                   \
+		int __k = snprintf(__s, size - used, __VA_ARGS__);          \
+		if (__k < 0 || (size_t)__k >= size - used)                  \
+			return -ENAMETOOLONG;                               \
+		used += __k + 1;                                            \
+		__s;                                                        \
+	})
+#define ARG(s)                                                              \
+	do {                                                                \
+		if (n >= max - 1)                                           \
+			return -E2BIG;                                      \
+		argv[n++] = (s);                                            \
+	} while (0)
+
+	*nspath = NULL;
+	if (m->kind == CLUSTER_K8S) {
+		char *slash = strchr(m->target, '/');
+
+		ARG("kubectl");
+		ARG("exec");
+		ARG(tty ? "-it" : "-i");
+		if (slash) {
+			ARG("-n");
+			ARG(STR("%.*s", (int)(slash - m->target), m->target));
+		}
+		ARG(STR("%s", slash ? slash + 1 : m->target));
+		ARG("--");
+	} else {
+		ARG("ssh");
+		ARG(tty ? "-tt" : "-T");
+		ARG("-o");
+		ARG("BatchMode=yes");
+		ARG("-o");
+		ARG("LogLevel=ERROR");
+		ARG("-o");
+		ARG("ControlMaster=auto");
+		ARG("-o");
+		ARG(STR("ControlPath=%s/ssh-%s", dir, m->name));
+		ARG("-o");
+		ARG("ControlPersist=60");
+		ARG("-o");
+		ARG("ServerAliveInterval=5");
+		if (m->kind == CLUSTER_LOCAL) {
+			ARG("-F");
+			ARG("/dev/null");
+			ARG("-i");
+			ARG(STR("%s/client_key", dir));
+			ARG("-o");
+			ARG(STR("UserKnownHostsFile=%s/known_hosts", dir));
+			ARG("-o");
+			ARG("StrictHostKeyChecking=yes");
+			if (sim_nspath(nsbuf, nslen, emu, "underlay"))
+				return -ENAMETOOLONG;
+			*nspath = nsbuf;
+		}
+		if (m->ssh_port) {
+			ARG("-p");
+			ARG(STR("%u", m->ssh_port));
+		}
+		ARG(STR("%s", m->target));
+		ARG("--");
+	}
+	ARG((char *)lunet);
+	for (; *args; args++)
+		ARG(*args);
+	argv[n] = NULL;
+	return n;
+#undef ARG
+#undef STR
+}
+
+static void worker_close(struct worker *w)
+{
+	int status, i;
+
+	if (w->p.out >= 0)
+		close(w->p.out);
+	if (w->p.in >= 0)
+		close(w->p.in);
+	w->p.in = w->p.out = -1;
+	if (w->pid <= 0)
+		return;
+	/* The worker ends when its input does; then the transport. */
+	for (i = 0; i < 300; i++) {
+		if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
+			w->pid = 0;
+			return;
+		}
+		usleep(100 * 1000);
+	}
+	kill(w->pid, SIGKILL);
+	waitpid(w->pid, &status, 0);
+	w->pid = 0;
+}
+
+static int worker_start(struct cluster *c, uint32_t k, struct err *err)
+{
+	char *args[] = { "worker", c->t->name, NULL };
+	char *argv[48], store[4096], ns[128];
+	const char *nspath;
+	int to[2], from[2], rc;
+	struct proc_opts o = { .err = -1, .new_session = 1 };
+	struct worker *w = &c->w[k];
+
+	rc = transport_argv(&c->m[k], c->dir, c->t->name, c->lunet, false,
+			    args, argv, 48, store, sizeof(store), &nspath, ns,
+			    sizeof(ns));
+	if (rc < 0)
+		return err_set(err, rc, "machine %s: %s", c->m[k].name,
+			       strerror(-rc));
+	if (pipe2(to, O_CLOEXEC) < 0)
+		return err_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(from, O_CLOEXEC) < 0) {
+		close(to[0]);
+		close(to[1]);
+		return err_set(err, -errno, "pipe: %s", strerror(errno));
+	}
+	o.in = to[0];
+	o.out = from[1];
+	w->pid = proc_spawn(nspath, argv, &o);
+	close(to[0]);
+	close(from[1]);
+	proto_init(&w->p, from[0], to[1]);
+	if (w->pid < 0) {
+		rc = w->pid;
+		w->pid = 0;
+		worker_close(w);
+		return err_set(err, rc, "machine %s: cannot run %s: %s",
+			       c->m[k].name, argv[0], strerror(-rc));
+	}
+	return 0;
+}
+
+/* The reply to the last request sent to worker k, skipping progress; a
+ * reply "error" becomes err. */
+static int worker_reply(struct cluster *c, uint32_t k, char **data,
+			struct err *err)
+{
+	struct worker *w = &c->w[k];
+	char verb[PROTO_VERB_MAX];
+	struct err perr;
+	size_t len;
+	int rc;
+
+	for (;;) {
+		err_clear(&perr);
+		rc = proto_recv(&w->p, verb, data, &len, &perr);
+		if (rc == -ENODATA) {
+			w->gone = true;
+			return err_set(err, -EPIPE, "machine %s: the worker is "
+				       "gone (see the messages above)",
+				       c->m[k].name);
+		}
+		if (rc)
+			return err_set(err, rc, "machine %s: %s", c->m[k].name,
+				       perr.msg[0] ? perr.msg : strerror(-rc));
+		if (!strcmp(verb, "progress")) {
+			say(c, k, *data);
+			free(*data);
+			continue;
+		}
+		if (!strcmp(verb, "ok"))
+			return 0;
+		rc = err_set(err, -EIO, "machine %s: %s", c->m[k].name,
+			     strcmp(verb, "error") ? "unexpected reply" :
+						     *data);
+		free(*data);
+		*data = NULL;
+		return rc;
+	}
+}
+
+static int worker_hello(struct cluster *c, uint32_t k, struct err *err)
+{
+	struct worker *w = &c->w[k];
+	char verb[PROTO_VERB_MAX], *data, *p, ip[64];
+	unsigned version, mtu;
+	struct err perr;
+	struct in_addr a;
+	size_t len;
+	int rc;
+
+	err_clear(&perr);
+	w->p.timeout_ms = HELLO_TIMEOUT_MS;
+	rc = proto_recv(&w->p, verb, &data, &len, &perr);
+	w->p.timeout_ms = -1;
+	if (rc == -ENODATA)
+		return err_set(err, -EHOSTUNREACH, "machine %s (%s): no "
+			       "worker answered (is lunet installed there, "
+			       "and can this machine reach it?)",
+			       c->m[k].name, c->m[k].target);
+	if (rc)
+		return err_set(err, rc, "machine %s: %s", c->m[k].name,
+			       perr.msg[0] ? perr.msg : strerror(-rc));
+	rc = strcmp(verb, "hello") ||
+	     sscanf(data, "lunet-worker %u", &version) != 1;
+	if (!rc && version != PROTO_VERSION) {
+		free(data);
+		return err_set(err, -EPROTO, "machine %s: its lunet speaks "
+			       "version %u, this one %u: install the same "
+			       "lunet there", c->m[k].name, version,
+			       PROTO_VERSION);
+	}
+	p = rc ? NULL : strstr(data, "\naddr ");
+	if (!p || sscanf(p, "\naddr %63s", ip) != 1 ||
+	    inet_pton(AF_INET, ip, &a) != 1) {
+		free(data);
+		return err_set(err, -EPROTO, "machine %s: no underlay address "
+			       "in its hello", c->m[k].name);
+	}
+	w->addr = ntohl(a.s_addr);
+	p = strstr(data, "\nmtu ");
+	w->mtu = p && sscanf(p, "\nmtu %u", &mtu) == 1 ? mtu : 1500;
+	free(data);
+	return 0;
+}
+
+/* "build": the part's settings, then the model. */
+static int send_build(struct cluster *c, uint32_t k, const char *model,
+		      size_t mlen, uint32_t mtu)
+{
+	char *head = NULL, *msg;
+	size_t hlen = 0, i;
+	FILE *f = open_memstream(&head, &hlen);
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "self %u\nmachines %u\nport %u\nvni %u\nmtu %u\nunderlay",
+		k, c->n, c->port, 1u, mtu);
+	for (i = 0; i < c->n; i++)
+		fprintf(f, " %" PRIu32, c->w[i].addr);
+	fprintf(f, "\nplace");
+	for (i = 0; i < c->t->nnodes; i++)
+		fprintf(f, " %u", c->machine_of[i]);
+	fprintf(f, "\n\n");
+	if (fclose(f))
+		return -ENOMEM;
+	msg = malloc(hlen + mlen);
+	if (!msg) {
+		free(head);
+		return -ENOMEM;
+	}
+	memcpy(msg, head, hlen);
+	memcpy(msg + hlen, model, mlen);
+	rc = proto_send(&c->w[k].p, "build", msg, hlen + mlen);
+	free(msg);
+	free(head);
+	return rc;
+}
+
+static void cluster_free(struct cluster *c)
+{
+	free(c->m);
+	free(c->sim);
+	free(c->machine_of);
+	free(c->w);
+	free(c);
+}
+
+/* Removes everything: workers closed (a part not left up goes with its
+ * worker), the simulated machines, the records. */
+static void cluster_remove(struct cluster *c)
+{
+	char *clean[] = { c->lunet, "clean", c->t->name, NULL };
+	uint32_t k;
+
+	for (k = 0; c->w && k < c->n; k++)
+		worker_close(&c->w[k]);
+	if (c->sim)
+		sim_down(c->t->name, c->n, c->sim, clean);
+	state_remove(c->t->name);
+}
+
+static int worker_request(struct cluster *c, uint32_t k, const char *verb,
+			  const char *payload, char **reply, struct err *err)
+{
+	int rc = proto_send(&c->w[k].p, verb, payload, strlen(payload));
+
+	if (rc)
+		return err_set(err, rc, "machine %s: cannot send: %s",
+			       c->m[k].name, strerror(-rc));
+	return worker_reply(c, k, reply, err);
+}
+
+int cluster_up(struct topo *t, const struct cluster_opts *opts,
+	       struct cluster **out, struct err *err)
+{
+	struct cluster *c;
+	char *model = NULL, *reply;
+	size_t mlen;
+	uint32_t k, i, mtu = 0;
+	bool local = false;
+	int rc;
+
+	if (!t->planned)
+		return err_set(err, -EINVAL, "network '%s' is not planned",
+			       t->name);
+	if (!opts->nmachines || opts->nmachines > SIM_MAX)
+		return err_set(err, -EINVAL, "from 1 to %u machines", SIM_MAX);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->t = t;
+	c->n = opts->nmachines;
+	c->opts = opts;
+	c->port = opts->port ? opts->port : CLUSTER_PORT_DEFAULT;
+	c->m = calloc(c->n, sizeof(*c->m));
+	c->w = calloc(c->n, sizeof(*c->w));
+	c->machine_of = malloc((t->nnodes + 1) * sizeof(*c->machine_of));
+	if (!c->m || !c->w || !c->machine_of) {
+		cluster_free(c);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	memcpy(c->m, opts->machines, c->n * sizeof(*c->m));
+	memcpy(c->machine_of, opts->machine_of,
+	       t->nnodes * sizeof(*c->machine_of));
+	for (k = 0; k < c->n; k++) {
+		local |= c->m[k].kind == CLUSTER_LOCAL;
+		c->w[k].p.in = c->w[k].p.out = -1;
+	}
+	if (opts->remote_lunet)
+		snprintf(c->lunet, sizeof(c->lunet), "%s", opts->remote_lunet);
+	else if (local) {
+		ssize_t n = readlink("/proc/self/exe", c->lunet,
+				     sizeof(c->lunet) - 1);
+		c->lunet[n > 0 ? n : 0] = 0;
+	} else
+		snprintf(c->lunet, sizeof(c->lunet), "lunet");
+	for (i = 0; i < t->nnodes; i++)
+		if (c->machine_of[i] >= c->n) {
+			cluster_free(c);
+			return err_set(err, -EINVAL, "node %s: no machine %u",
+				       t->nodes[i].name, c->machine_of[i] + 1);
+		}
+
+	rc = state_claim(t->name);
+	if (rc) {
+		cluster_free(c);
+		return err_set(err, rc, rc == -EEXIST ?
+			       "emulation '%s' is already running; stop it "
+			       "with 'lunet down %s' or choose another name" :
+			       "cannot record emulation '%s': %s", t->name,
+			       rc == -EEXIST ? t->name : strerror(-rc));
+	}
+	c->info.status = STATE_BUILDING;
+	c->info.owner = getpid();
+	c->info.owner_start = proc_starttime(c->info.owner);
+	c->info.created = time(NULL);
+	rc = record_dir(t->name, c->dir, sizeof(c->dir));
+	if (!rc && mkdir(c->dir, 0700) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = state_write(t, &c->info);
+	if (!rc && local && !(c->sim = calloc(c->n, sizeof(*c->sim))))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = write_record(c);
+	if (rc) {
+		err_set(err, rc, "cannot record emulation '%s': %s", t->name,
+			strerror(-rc));
+		goto fail;
+	}
+	if (local) {
+		rc = sim_up(t->name, c->dir, c->n, c->sim, err);
+		write_record(c);
+		if (rc)
+			goto fail;
+	}
+	for (k = 0; k < c->n && !rc; k++)
+		rc = worker_start(c, k, err);
+	for (k = 0; k < c->n && !rc; k++) {
+		rc = worker_hello(c, k, err);
+		if (!rc && (!mtu || c->w[k].mtu < mtu))
+			mtu = c->w[k].mtu;
+	}
+	if (rc)
+		goto fail;
+	write_record(c);
+	rc = topo_write(t, &model, &mlen, err);
+	if (rc)
+		goto fail;
+	for (k = 0; k < c->n && !rc; k++) {
+		rc = send_build(c, k, model, mlen, mtu - VXLAN_OVERHEAD);
+		if (rc)
+			err_set(err, rc, "machine %s: cannot send its part: %s",
+				c->m[k].name, strerror(-rc));
+		else
+			say(c, k, "building");
+	}
+	free(model);
+	/* Every machine builds at once; the replies come as they finish. */
+	for (k = 0; k < c->n && !rc; k++) {
+		rc = worker_reply(c, k, &reply, err);
+		if (!rc) {
+			say(c, k, reply);
+			free(reply);
+		}
+	}
+	if (rc)
+		goto fail;
+	c->info.status = STATE_RUNNING;
+	state_write(t, &c->info);
+	*out = c;
+	return 0;
+fail:
+	cluster_remove(c);
+	cluster_free(c);
+	return rc;
+}
+
+static int all_request(struct cluster *c, const char *verb, struct err *err)
+{
+	char *reply;
+	uint32_t k;
+	int rc = 0, r;
+
+	for (k = 0; k < c->n; k++)
+		if (!c->w[k].gone)
+			proto_send(&c->w[k].p, verb, "", 0);
+	for (k = 0; k < c->n; k++) {
+		if (c->w[k].gone)
+			continue;
+		r = worker_reply(c, k, &reply, rc ? NULL : err);
+		if (!r)
+			free(reply);
+		else if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+int cluster_detach(struct cluster *c, struct err *err)
+{
+	uint32_t k;
+	int rc;
+
+	rc = all_request(c, "detach", err);
+	for (k = 0; k < c->n; k++)
+		worker_close(&c->w[k]);
+	c->info.status = STATE_UP;
+	c->info.owner = 0;
+	c->info.owner_start = 0;
+	state_write(c->t, &c->info);
+	cluster_free(c);
+	return rc;
+}
+
+int cluster_stop(struct cluster *c, struct err *err)
+{
+	int rc;
+
+	c->info.status = STATE_STOPPING;
+	state_write(c->t, &c->info);
+	rc = all_request(c, "stop", err);
+	cluster_remove(c);
+	cluster_free(c);
+	return rc;
+}
+
+int cluster_link_set(struct cluster *c, uint32_t l, bool up,
+		     struct err *err)
+{
+	char msg[64], *reply;
+	uint32_t side, k, done = UINT32_MAX;
+	int rc = 0;
+
+	if (l >= c->t->nlinks)
+		return err_set(err, -ENOENT, "no link %u", l);
+	snprintf(msg, sizeof(msg), "%u %s", l, up ? "up" : "down");
+	for (side = 0; side < 2 && !rc; side++) {
+		k = c->machine_of[topo_link_node(c->t, l, side)];
+		if (k == done)
+			continue;
+		rc = worker_request(c, k, "link", msg, &reply, err);
+		if (!rc)
+			free(reply);
+		done = k;
+	}
+	return rc;
+}
+
+int cluster_ping(struct cluster *c, const uint32_t *src, const uint32_t *dst,
+		 size_t n, int *ok, struct err *err)
+{
+	char **msg;
+	size_t *len, i;
+	FILE **f;
+	uint32_t k;
+	int rc = 0, got = 0;
+
+	msg = calloc(c->n, sizeof(*msg));
+	len = calloc(c->n, sizeof(*len));
+	f = calloc(c->n, sizeof(*f));
+	if (!msg || !len || !f) {
+		rc = err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < c->n; k++)
+		if (!(f[k] = open_memstream(&msg[k], &len[k]))) {
+			rc = err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+	for (i = 0; i < n; i++)
+		fprintf(f[c->machine_of[src[i]]], "%u %" PRIu32 "\n", src[i],
+			dst[i]);
+	for (k = 0; k < c->n; k++) {
+		fclose(f[k]);
+		f[k] = NULL;
+	}
+	/* Every machine probes at once. */
+	for (k = 0; k < c->n && !rc; k++)
+		if (len[k] && (rc = proto_send(&c->w[k].p, "ping", msg[k],
+					       len[k])))
+			err_set(err, rc, "machine %s: cannot send: %s",
+				c->m[k].name, strerror(-rc));
+	for (k = 0; k < c->n && !rc; k++) {
+		char *reply, *p, *e;
+
+		if (!len[k])
+			continue;
+		rc = worker_reply(c, k, &reply, err);
+		if (rc)
+			break;
+		/* One line per pair, in the order sent: 1 or 0. */
+		p = reply;
+		for (i = 0; i < n; i++) {
+			if (c->machine_of[src[i]] != k)
+				continue;
+			ok[i] = strtol(p, &e, 10) == 1;
+			got += ok[i];
+			p = *e ? e + 1 : e;
+		}
+		free(reply);
+	}
+out:
+	for (k = 0; f && k < c->n; k++)
+		if (f[k])
+			fclose(f[k]);
+	for (k = 0; msg && k < c->n; k++)
+		free(msg[k]);
+	free(msg);
+	free(len);
+	free(f);
+	return rc ? rc : got;
+}
+
+int cluster_destroy(const char *name, struct err *err)
+{
+	char *args[] = { "clean", (char *)name, NULL };
+	char *argv[48], store[4096], ns[128], dir[256];
+	char *clean[] = { NULL, "clean", (char *)name, NULL };
+	struct record *r = calloc(1, sizeof(*r));
+	const char *nspath;
+	uint32_t k;
+	int rc, status;
+	pid_t pid;
+
+	if (!r)
+		return err_set(err, -ENOMEM, "out of memory");
+	rc = read_record(name, r);
+	if (rc) {
+		free(r);
+		return err_set(err, rc, "%s: cannot read its machines: %s",
+			       name, strerror(-rc));
+	}
+	record_dir(name, dir, sizeof(dir));
+	clean[0] = r->lunet;
+	if (r->local) {
+		rc = sim_down(name, r->n, r->sim, clean);
+	} else {
+		for (k = 0; k < r->n; k++) {
+			if (transport_argv(&r->m[k], dir, name, r->lunet, false,
+					   args, argv, 48, store,
+					   sizeof(store), &nspath, ns,
+					   sizeof(ns)) < 0)
+				continue;
+			pid = proc_spawn(nspath, argv, NULL);
+			if (pid > 0)
+				waitpid(pid, &status, 0);
+			if (pid < 0 || !WIFEXITED(status) ||
+			    WEXITSTATUS(status))
+				rc = err_set(err, -EIO, "machine %s (%s): its "
+					     "part may be left; run 'lunet "
+					     "clean %s' there", r->m[k].name,
+					     r->m[k].target, name);
+		}
+	}
+	if (!rc)
+		rc = state_remove(name);
+	free(r->place);
+	free(r);
+	return rc;
+}
+
+int cluster_remote_argv(const char *name, const char *node, bool tty,
+			char *const args[], char **argv, int max,
+			const char **nspath, struct err *err)
+{
+	static char store[8192], ns[128];
+	char dir[256];
+	struct state_info info;
+	struct record *r;
+	struct topo *t = NULL;
+	uint32_t i;
+	int rc;
+
+	rc = state_read(name, &t, &info, err);
+	if (rc)
+		return rc;
+	i = topo_node_find(t, node);
+	topo_free(t);
+	if (i == TOPO_NONE)
+		return -ENOENT;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = read_record(name, r);
+	if (!rc && (i >= r->nplace || r->place[i] >= r->n))
+		rc = -ENOENT;
+	record_dir(name, dir, sizeof(dir));
+	if (!rc)
+		rc = transport_argv(&r->m[r->place[i]], dir, name, r->lunet,
+				    tty, args, argv, max, store, sizeof(store),
+				    nspath, ns, sizeof(ns));
+	if (rc < 0)
+		err_set(err, rc, "%s: node %s: %s", name, node,
+			strerror(-rc));
+	free(r->place);
+	free(r);
+	return rc;
+}

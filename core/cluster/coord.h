@@ -1,0 +1,102 @@
+/*
+ * coord: the coordinator's side of an emulation across machines.
+ *
+ * The coordinator (the "lunet up" or "lunet run" the user ran) holds the
+ * model and the placement; each machine runs "lunet worker" behind a
+ * command whose standard input and output carry core/cluster/proto.h's
+ * messages: ssh to the machine (ssh://), kubectl exec into a pod (k8s:),
+ * or ssh to a simulated machine on this one (local:N, core/cluster/sim.h).
+ * The worker builds its machine's part (core/engine's emu_part) from the
+ * model it is sent, and owns it from then on.
+ *
+ * The coordinator records the emulation under its own /run/lunet/<name>:
+ * the usual state (the whole model, so "lunet ls" and "exec" know it), and
+ * "machines": how to reach each machine, and where each node went.  "lunet
+ * down" and "lunet clean" read that to clean every machine.
+ */
+#ifndef LUNET_COORD_H
+#define LUNET_COORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo/err.h"
+
+struct topo;
+
+enum cluster_kind {
+	CLUSTER_LOCAL, /* a simulated machine on this one */
+	CLUSTER_SSH,   /* ssh [user@]host [-p port] */
+	CLUSTER_K8S,   /* kubectl exec -i -n namespace pod */
+};
+
+struct cluster_machine {
+	char name[64];
+	enum cluster_kind kind;
+	char target[256]; /* ssh: [user@]host; k8s: namespace/pod */
+	uint16_t ssh_port; /* 0: ssh's default */
+};
+
+#define CLUSTER_PORT_DEFAULT 4789 /* VXLAN, IANA */
+
+struct cluster_opts {
+	const struct cluster_machine *machines;
+	uint32_t nmachines;
+	const uint32_t *machine_of; /* per node: index into machines */
+	uint16_t port;              /* VXLAN UDP port; 0: the default */
+	const char *spec;           /* as the user gave it, for the record */
+	/* The lunet the workers run: NULL is this binary for local machines,
+	 * "lunet" from PATH on the others. */
+	const char *remote_lunet;
+	/* Called as each machine reports; may be NULL. */
+	void (*progress)(void *arg, const char *machine, const char *what);
+	void *arg;
+};
+
+struct cluster;
+
+/* Builds planned topology t across the machines: records it, makes the
+ * simulated machines if any, starts a worker on each, sends each its part,
+ * and waits until every part is built.  Returns 0 with *out, or -errno
+ * with err naming the machine and what it said; on failure everything is
+ * removed again, on every machine. */
+int cluster_up(struct topo *t, const struct cluster_opts *opts,
+	       struct cluster **out, struct err *err);
+
+/* Leaves every part running with no owner ("lunet up"), closes the
+ * workers and frees c.  Returns 0 or -errno. */
+int cluster_detach(struct cluster *c, struct err *err);
+
+/* Tears every part down, then the simulated machines, and frees c. */
+int cluster_stop(struct cluster *c, struct err *err);
+
+/* Brings link l up or down on both of its machines. */
+int cluster_link_set(struct cluster *c, uint32_t l, bool up,
+		     struct err *err);
+
+/* Probes n pairs (src node, destination address, host byte order) from
+ * the sources' machines; ok[i] is set to 1 for a pair that got a reply.
+ * Returns the number that did, or -errno. */
+int cluster_ping(struct cluster *c, const uint32_t *src, const uint32_t *dst,
+		 size_t n, int *ok, struct err *err);
+
+/* Whether emulation name was built across machines (it has a machines
+ * record). */
+bool cluster_recorded(const char *name);
+
+/* Tears down emulation name from its records alone, on every machine
+ * ("lunet down", "lunet clean").  Returns 0 or -errno with err set. */
+int cluster_destroy(const char *name, struct err *err);
+
+/* Fills argv (up to max - 1 entries and a NULL) with the command that runs
+ * "lunet <args...>" on the machine node (by name) of emulation name was
+ * placed on, with a terminal when tty; *nspath is the namespace to run it
+ * from (NULL: ours).  Strings point into a static buffer.  Returns the
+ * argument count, or -ENOENT when the node is not in the record, or
+ * -errno. */
+int cluster_remote_argv(const char *name, const char *node, bool tty,
+			char *const args[], char **argv, int max,
+			const char **nspath, struct err *err);
+
+#endif

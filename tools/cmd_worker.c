@@ -1,0 +1,338 @@
+/*
+ * "lunet worker NAME": one machine's part of an emulation across machines,
+ * driven by its coordinator over standard input and output (the messages
+ * of core/cluster/proto.h).  Started by the coordinator through ssh or
+ * kubectl exec, never by hand.
+ *
+ * It builds the nodes placed on this machine, with VXLAN devices for the
+ * links to other machines, and owns them: when its input ends before the
+ * coordinator said "detach" (the coordinator died, or the machine was cut
+ * off), it tears its part down, so nothing is left behind.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cluster/proto.h"
+#include "core/engine/engine.h"
+#include "core/observe/probe.h"
+#include "core/sys/intr.h"
+#include "core/sys/netns.h"
+#include "tools/cli.h"
+#include "topo/serial.h"
+#include "topo/topo.h"
+
+struct worker {
+	struct proto p;
+	struct topo *t;
+	struct emu *e;
+	uint32_t addr; /* our underlay address */
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The address the coordinator reached us on: LUNET_UNDERLAY_ADDR if set,
+ * else the server's end of the ssh connection, else the pod's IP. */
+static int underlay_addr(uint32_t *addr, uint32_t *mtu)
+{
+	const char *s = getenv("LUNET_UNDERLAY_ADDR");
+	char ip[64] = "";
+	struct ifaddrs *ifa, *i;
+	struct in_addr a;
+	struct ifreq ifr;
+	int fd;
+
+	if (s && *s)
+		snprintf(ip, sizeof(ip), "%s", s);
+	else if ((s = getenv("SSH_CONNECTION")))
+		sscanf(s, "%*s %*s %63s", ip);
+	else if ((s = getenv("POD_IP")))
+		snprintf(ip, sizeof(ip), "%s", s);
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return -EADDRNOTAVAIL;
+	*addr = ntohl(a.s_addr);
+	*mtu = 1500;
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr !=
+			    a.s_addr)
+			continue;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->ifa_name);
+		if (fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0)
+			*mtu = ifr.ifr_mtu;
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+static int reply_err(struct worker *w, const struct err *err, int rc)
+{
+	return proto_sendf(&w->p, "error", "%s",
+			   err->msg[0] ? err->msg : strerror(-rc));
+}
+
+/* Parses "place" and "underlay" lists of n numbers. */
+static int numbers(const char *s, const char *key, uint32_t *out, uint32_t n)
+{
+	const char *p = strstr(s, key);
+	char *e;
+	uint32_t i;
+
+	if (!p)
+		return -EPROTO;
+	p += strlen(key);
+	for (i = 0; i < n; i++) {
+		out[i] = strtoul(p, &e, 10);
+		if (e == p)
+			return -EPROTO;
+		p = e;
+	}
+	return 0;
+}
+
+static int do_build(struct worker *w, const char *msg, size_t len)
+{
+	struct emu_part part = { 0 };
+	struct emu_opts opts = { .part = &part };
+	uint32_t *place = NULL, *underlay = NULL;
+	const char *model = strstr(msg, "\n\n");
+	unsigned self, nm, port, vni, mtu;
+	struct err err;
+	double t0 = now();
+	int rc;
+
+	err_clear(&err);
+	if (w->e || w->t)
+		return proto_sendf(&w->p, "error", "this worker has built "
+				   "already");
+	if (!model ||
+	    sscanf(msg, "self %u\nmachines %u\nport %u\nvni %u\nmtu %u", &self,
+		   &nm, &port, &vni, &mtu) != 5 || !nm || nm > 65536)
+		return proto_sendf(&w->p, "error", "a build with no part");
+	model += 2;
+	w->t = topo_read(model, len - (model - msg), &err);
+	if (!w->t)
+		return reply_err(w, &err, -EPROTO);
+	place = malloc((w->t->nnodes + 1) * sizeof(*place));
+	underlay = malloc(nm * sizeof(*underlay));
+	if (!place || !underlay) {
+		rc = err_set(&err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (numbers(msg, "\nplace", place, w->t->nnodes) ||
+	    numbers(msg, "\nunderlay", underlay, nm)) {
+		rc = err_set(&err, -EPROTO, "a build with a bad placement");
+		goto fail;
+	}
+	part = (struct emu_part){ .self = self, .nmachines = nm,
+				  .machine_of = place, .underlay = underlay,
+				  .port = port, .vni_base = vni, .mtu = mtu };
+	rc = topo_plan(w->t, &err);
+	if (!rc)
+		rc = emu_start(w->t, &opts, &w->e, &err);
+	if (rc)
+		goto fail;
+	free(place);
+	free(underlay);
+	uint32_t i, mine = 0;
+
+	for (i = 0; i < w->t->nnodes; i++)
+		mine += emu_node_local(w->e, i);
+	return proto_sendf(&w->p, "ok", "%u nodes in %.2f s", mine,
+			   now() - t0);
+fail:
+	free(place);
+	free(underlay);
+	topo_free(w->t);
+	w->t = NULL;
+	return reply_err(w, &err, rc);
+}
+
+static int do_link(struct worker *w, const char *msg)
+{
+	unsigned l;
+	char how[8];
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (sscanf(msg, "%u %7s", &l, how) != 2 || l >= w->t->nlinks)
+		return proto_sendf(&w->p, "error", "a bad link request");
+	rc = emu_link_set(w->e, l, !strcmp(how, "up"), &err);
+	return rc ? reply_err(w, &err, rc) : proto_send(&w->p, "ok", "", 0);
+}
+
+/* "ping": a line "SRC DST" per pair (a node of ours, an address); the
+ * reply a line "1" or "0" per pair, in order. */
+static int do_ping(struct worker *w, const char *msg)
+{
+	struct probe_opts po = { .timeout = 1.0, .tries = 3,
+				 .inflight = 256 };
+	struct probe_pair *pairs = NULL;
+	uint32_t *src_of = NULL, n = 0, cap = 0, s, nsrcs = 0;
+	char **srcs = NULL, *out = NULL;
+	const char *p = msg;
+	unsigned long long dst;
+	size_t olen = 0, i;
+	FILE *f;
+	int rc = 0;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	src_of = malloc((w->t->nnodes + 1) * sizeof(*src_of));
+	srcs = calloc(w->t->nnodes + 1, sizeof(*srcs));
+	if (!src_of || !srcs)
+		goto nomem;
+	for (i = 0; i < w->t->nnodes; i++)
+		src_of[i] = UINT32_MAX;
+	while (*p) {
+		char *e;
+
+		s = strtoul(p, &e, 10);
+		dst = strtoull(e, &e, 10);
+		if (e == p || s >= w->t->nnodes || !emu_node_local(w->e, s))
+			return proto_sendf(&w->p, "error", "a bad ping pair");
+		p = *e ? e + 1 : e;
+		if (src_of[s] == UINT32_MAX) {
+			srcs[nsrcs] = malloc(NETNS_PATHSIZ);
+			if (!srcs[nsrcs] ||
+			    emu_nspath(w->e, s, srcs[nsrcs], NETNS_PATHSIZ))
+				goto nomem;
+			src_of[s] = nsrcs++;
+		}
+		if (n == cap) {
+			struct probe_pair *np;
+
+			cap = cap ? 2 * cap : 256;
+			np = realloc(pairs, cap * sizeof(*np));
+			if (!np)
+				goto nomem;
+			pairs = np;
+		}
+		pairs[n++] = (struct probe_pair){ .src = src_of[s],
+						  .dst_ip = (uint32_t)dst };
+	}
+	rc = probe_run(EV_DEFAULT, (const char *const *)srcs, nsrcs, pairs,
+		       n, &po);
+	if (rc < 0) {
+		rc = proto_sendf(&w->p, "error", "probes: %s", strerror(-rc));
+		goto out;
+	}
+	f = open_memstream(&out, &olen);
+	if (!f)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%d\n", pairs[i].ok);
+	fclose(f);
+	rc = proto_send(&w->p, "ok", out, olen);
+	goto out;
+nomem:
+	rc = proto_sendf(&w->p, "error", "out of memory");
+out:
+	for (i = 0; srcs && i < nsrcs; i++)
+		free(srcs[i]);
+	free(srcs);
+	free(src_of);
+	free(pairs);
+	free(out);
+	return rc;
+}
+
+int cmd_worker(int argc, char **argv)
+{
+	char verb[PROTO_VERB_MAX], *msg, host[64] = "";
+	uint32_t addr, mtu;
+	struct worker w = { 0 };
+	struct err err;
+	size_t len;
+	int out, rc;
+
+	if (argc != 3)
+		cli_usage_exit("worker");
+	if (cli_need_root())
+		return 1;
+	if (intr_install())
+		return cli_fail("cannot install signal handlers");
+	/* Standard output is the coordinator's channel: whatever else
+	 * prints goes to standard error. */
+	out = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (out < 0 || dup2(2, 1) < 0)
+		return cli_fail("cannot set up the channel: %s",
+				strerror(errno));
+	proto_init(&w.p, 0, out);
+	if (underlay_addr(&addr, &mtu))
+		return cli_fail("cannot tell this machine's underlay address: "
+				"set LUNET_UNDERLAY_ADDR");
+	gethostname(host, sizeof(host) - 1);
+	{
+		struct in_addr a = { htonl(addr) };
+		char ip[INET_ADDRSTRLEN];
+
+		rc = proto_sendf(&w.p, "hello",
+				 "lunet-worker %d\naddr %s\nmtu %u\nhost %s\n",
+				 PROTO_VERSION,
+				 inet_ntop(AF_INET, &a, ip, sizeof(ip)), mtu,
+				 host);
+	}
+	while (!rc) {
+		err_clear(&err);
+		rc = proto_recv(&w.p, verb, &msg, &len, &err);
+		if (rc)
+			break;
+		if (!strcmp(verb, "build"))
+			rc = do_build(&w, msg, len);
+		else if (!strcmp(verb, "link"))
+			rc = do_link(&w, msg);
+		else if (!strcmp(verb, "ping"))
+			rc = do_ping(&w, msg);
+		else if (!strcmp(verb, "detach")) {
+			if (w.e)
+				emu_detach(w.e);
+			w.e = NULL;
+			rc = proto_send(&w.p, "ok", "", 0);
+		} else if (!strcmp(verb, "stop")) {
+			if (w.e && (rc = emu_stop(w.e, &err)))
+				rc = reply_err(&w, &err, rc);
+			else
+				rc = proto_send(&w.p, "ok", "", 0);
+			w.e = NULL;
+		} else
+			rc = proto_sendf(&w.p, "error", "unknown request '%s'",
+					 verb);
+		free(msg);
+	}
+	/* The coordinator is gone without leaving the part up: take it
+	 * down, as "lunet run" does when it ends. */
+	if (w.e) {
+		err_clear(&err);
+		emu_stop(w.e, &err);
+	}
+	topo_free(w.t);
+	return rc == -ENODATA ? 0 : 1;
+}
