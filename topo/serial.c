@@ -142,7 +142,7 @@ static void put_where(struct out *o, const struct topo_where *w)
 	if (w->file)
 		put_enc(o, w->file);
 	putc_(o, ':');
-	put_u32(o, (uint32_t)w->line);
+	put_u32(o, w->line > 0 ? (uint32_t)w->line : 0);
 }
 
 static void write_routing(struct out *o, const struct topo_routing *r,
