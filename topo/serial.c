@@ -217,8 +217,9 @@ static void write_node(struct out *o, const struct topo_node *n)
 		put_prefix(o, &n->lo, true);
 	}
 	/* New fields of a node (the placement hints group= and machine=)
-	 * go here as " key=value" with put_key() and put_enc(), and into
-	 * node_field() below. */
+	 * go here, each "if (n->group) { put_key(o, "group");
+	 * put_enc(o, n->group); }", and into node_field() of
+	 * topo/serial_read.c. */
 	putc_(o, '\n');
 	if (n->routing)
 		write_routing(o, n->routing, n->name);

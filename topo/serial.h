@@ -30,6 +30,12 @@
  * percent-encoded: bytes up to ' ', from 0x7f, and '%' ',' '=' are written
  * %XX, so any byte but NUL comes back and a record stays one line.  The
  * end line's counts tell a whole model from one cut short.
+ *
+ * Not carried, as not in the model: the plan (segments, planned
+ * addresses, ASNs, router ids, routes), the caller's node->user, and what
+ * the Lua layer keeps beside the topo (impairments given to net:link()
+ * live in struct lnet: a worker gets those as impairments, not as
+ * model).  A where without a file ("where=:7") reads back without one.
  */
 #ifndef LUNET_TOPO_SERIAL_H
 #define LUNET_TOPO_SERIAL_H
@@ -53,10 +59,12 @@ int topo_write(const struct topo *t, char **buf, size_t *len,
 	       struct err *err);
 
 /* Reads a model topo_write() wrote into a new, unplanned topo (the caller
- * frees it with topo_free()).  Returns NULL with errno set and err
- * naming the line and what is wrong with it: EINVAL for a malformed
- * model (a bad version line, a cut-short model, an unknown record or
- * field, a node or link the graph refuses), ENOMEM. */
+ * frees it with topo_free()), whose topo_plan() is the plan of the topo
+ * that was written.  Returns NULL with errno set and err naming the line
+ * and what is wrong with it: EINVAL for a malformed model (a bad version
+ * line, a model cut short, an unknown record or field, a bad value), the
+ * graph's own code for what it refuses (EEXIST for a node defined twice;
+ * its sentence, after the line), ENOMEM. */
 struct topo *topo_read(const char *buf, size_t len, struct err *err);
 
 #endif

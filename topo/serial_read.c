@@ -18,7 +18,7 @@
 #include "topo/serial.h"
 #include "topo/topo.h"
 
-#define FIELDS_MAX 32 /* a routing line has 13 kinds of field */
+#define FIELDS_MAX 32 /* a routing line has 14 at most */
 
 /* The model being read: what is left of it, and the current line cut
  * into its fields. */
@@ -233,24 +233,32 @@ static int refused(struct in *in, int rc, const struct err *e)
 	return fail(in, rc, "%s", e->msg);
 }
 
+/* What a node line says: the options of topo_node_add(), and the
+ * fields it does not take, set on the node once it is made.  The
+ * placement hints (group=, machine=) are two more strings here, decoded
+ * in node_field() and strdup'd onto the node in read_node(). */
+struct node_line {
+	struct topo_node_opts o;
+};
+
 static int node_field(struct in *in, const char *key, char *val,
-		      struct topo_node_opts *o)
+		      struct node_line *nl)
 {
 	int rc;
 
 	if (!strcmp(key, "stp")) {
-		o->stp = true;
+		nl->o.stp = true;
 		return need(in, "node", key, val, true);
 	}
 	rc = need(in, "node", key, val, false);
 	if (rc)
 		return rc;
 	if (!strcmp(key, "where"))
-		return parse_where(in, "node", val, &o->where);
+		return parse_where(in, "node", val, &nl->o.where);
 	if (!strcmp(key, "ip"))
-		o->ip = val;
+		nl->o.ip = val;
 	else if (!strcmp(key, "lo"))
-		o->lo = val;
+		nl->o.lo = val;
 	else
 		return unknown_field(in, "node", key);
 	return 0;
@@ -258,7 +266,7 @@ static int node_field(struct in *in, const char *key, char *val,
 
 static int read_node(struct in *in)
 {
-	struct topo_node_opts o = { 0 };
+	struct node_line nl = { { 0 } };
 	enum topo_kind kind;
 	struct err e;
 	char *key, *val;
@@ -276,11 +284,11 @@ static int read_node(struct in *in)
 			    in->field[2]);
 	for (i = 3; i < in->nfields; i++) {
 		key = field_key(in, i, &val);
-		rc = node_field(in, key, val, &o);
+		rc = node_field(in, key, val, &nl);
 		if (rc)
 			return rc;
 	}
-	rc = topo_node_add(in->t, in->field[1], kind, &o, &e);
+	rc = topo_node_add(in->t, in->field[1], kind, &nl.o, &e);
 	return rc < 0 ? refused(in, rc, &e) : 0;
 }
 

@@ -453,6 +453,10 @@ static void test_fattree_bgp(void **state)
 	t = build_fattree(8, false);
 	round_trip(t);
 	topo_free(t);
+	/* Past TOPO_ROUTES_AUTO_MAX router links: the EDGE scope. */
+	t = build_fattree(16, true);
+	round_trip(t);
+	topo_free(t);
 }
 
 static double now(void)
