@@ -15,7 +15,6 @@
 #include "topo/serial.h"
 #include "topo/topo.h"
 
-
 static const char *const scope_names[] = {
 	[TOPO_ROUTES_AUTO] = "auto",
 	[TOPO_ROUTES_ALL] = "all",
