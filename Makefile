@@ -71,6 +71,8 @@ test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 	$(TOPO_SRC:.c=.o)
 UNIT += test_limits
 test_limits_OBJ := core/sys/limits.o core/sys/sysctl.o $(TOPO_SRC:.c=.o)
+UNIT += test_place
+test_place_OBJ := $(TOPO_SRC:.c=.o)
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
