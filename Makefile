@@ -71,6 +71,11 @@ test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 	$(TOPO_SRC:.c=.o)
 UNIT += test_limits
 test_limits_OBJ := core/sys/limits.o core/sys/sysctl.o $(TOPO_SRC:.c=.o)
+UNIT += test_serial
+test_serial_OBJ := $(TOPO_SRC:.c=.o)
+UNIT += test_place test_machines
+test_place_OBJ := $(TOPO_SRC:.c=.o)
+test_machines_OBJ := topo/machines.o
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair

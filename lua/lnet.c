@@ -100,11 +100,14 @@ static int l_network(lua_State *L)
 
 /* The options of each kind of node, by enum topo_kind. */
 static const struct lopt host_opts[] = { { "ip", LOPT_STRING },
+					 { "group", LOPT_STRING },
 					 { NULL, 0 } };
 static const struct lopt switch_opts[] = { { "stp", LOPT_BOOLEAN },
+					   { "group", LOPT_STRING },
 					   { NULL, 0 } };
 static const struct lopt router_opts[] = {
-	{ "lo", LOPT_STRING },	      { "routing", LOPT_STRING },
+	{ "lo", LOPT_STRING },	      { "group", LOPT_STRING },
+	{ "routing", LOPT_STRING },
 	{ "daemon", LOPT_STRING },    { "asn", LOPT_INTEGER },
 	{ "router_id", LOPT_STRING }, { "config", LOPT_STRING },
 	{ "extra", LOPT_STRING | LOPT_TABLE },
@@ -236,7 +239,8 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	o.lo = lopts_string(L, 3, "lo");
 	caller_where(L, &o.where, file, sizeof(file));
 	i = topo_node_add(n->topo, name, kind, &o, &err);
-	if (i < 0)
+	if (i < 0 || topo_node_set_group(n->topo, (uint32_t)i,
+					 lopts_string(L, 3, "group"), &err))
 		return luaL_error(L, "%s", err.msg);
 	if (kind == TOPO_ROUTER)
 		router_routing(L, n, (uint32_t)i, o.where.file);
@@ -248,7 +252,8 @@ static const struct lopt speaker_opts[] = {
 	{ "asn", LOPT_INTEGER },      { "prefixes", LOPT_INTEGER | LOPT_TABLE },
 	{ "daemon", LOPT_STRING },    { "lo", LOPT_STRING },
 	{ "router_id", LOPT_STRING }, { "extra", LOPT_STRING | LOPT_TABLE },
-	{ "bfd", LOPT_BOOLEAN },      { NULL, 0 },
+	{ "bfd", LOPT_BOOLEAN },      { "group", LOPT_STRING },
+	{ NULL, 0 },
 };
 
 /* opts.prefixes of speaker name (opts at index 3): a count into o, or a
@@ -324,7 +329,8 @@ static int l_speaker(lua_State *L)
 	o.lo = lopts_string(L, 3, "lo");
 	caller_where(L, &o.where, file, sizeof(file));
 	i = topo_node_add(n->topo, name, TOPO_ROUTER, &o, &err);
-	if (i < 0)
+	if (i < 0 || topo_node_set_group(n->topo, (uint32_t)i,
+					 lopts_string(L, 3, "group"), &err))
 		return luaL_error(L, "%s", err.msg);
 	if (topo_routing_set(n->topo, (uint32_t)i, &ro, &err))
 		return luaL_error(L, "%s", err.msg);
@@ -384,6 +390,22 @@ static int l_link(lua_State *L)
 	limpair_link_opts(L, 4, n, (uint32_t)l);
 	llink_push(L, 1, l);
 	return 1;
+}
+
+/* net:place(node, machine): the user's placement of a node on a machine
+ * of those "lunet plan --machines" names (nil: placement's own choice);
+ * the name is checked against them when the topology is placed. */
+static int l_place(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	uint32_t i = lnode_arg(L, 2, n);
+	const char *machine = luaL_optstring(L, 3, NULL);
+	struct err err;
+
+	need_stopped(L, n);
+	if (topo_node_set_machine(n->topo, i, machine, &err))
+		return luaL_error(L, "%s", err.msg);
+	return 0;
 }
 
 static int l_node(lua_State *L)
@@ -546,6 +568,7 @@ static const luaL_Reg methods[] = {
 	{ "routers", l_routers },
 	{ "links", l_links },
 	{ "link_between", l_link_between },
+	{ "place", l_place },
 	{ "start", l_start },
 	{ "stop", l_stop },
 	{ "ping", lping_ping },

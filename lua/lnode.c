@@ -164,6 +164,10 @@ static int node_index(lua_State *L)
 	} else if (!strcmp(key, "ip")) {
 		p.ip = topo_node_ip(n->topo, i);
 		push_ip(L, &p, false);
+	} else if (!strcmp(key, "group")) {
+		lua_pushstring(L, node->group); /* nil when unset */
+	} else if (!strcmp(key, "machine")) {
+		lua_pushstring(L, node->machine);
 	} else if (!strcmp(key, "net")) {
 		lua_getiuservalue(L, 1, 1);
 	} else {

@@ -50,6 +50,7 @@ void topo_routing_free(struct topo_routing *r)
 	if (!r)
 		return;
 	free(r->config);
+	free(r->config_text);
 	free(r->extra);
 	free(r->prefixes);
 	free(r);
@@ -143,6 +144,9 @@ static int check_opts(const struct topo *t, uint32_t n,
 			     id->plen != 32 || !id->ip))
 		return err_set(err, -EINVAL, "router %s: router_id '%s' is not "
 			       "an IPv4 address", name, o->router_id);
+	if (o->config_text && !o->config)
+		return err_set(err, -EINVAL, "router %s: a config's text "
+			       "comes with the name of its file", name);
 	if (o->unnumbered && (o->proto != TOPO_PROTO_BGP ||
 			      o->daemon != TOPO_DAEMON_FRR))
 		return err_set(err, -EINVAL, "router %s: unnumbered is for BGP "
@@ -192,8 +196,10 @@ int topo_routing_set(struct topo *t, uint32_t n,
 	r->max_prefix = o->max_prefix;
 	r->speaker = o->speaker;
 	r->config = o->config ? strdup(o->config) : NULL;
+	r->config_text = o->config_text ? strdup(o->config_text) : NULL;
 	r->extra = o->extra ? strdup(o->extra) : NULL;
-	if ((o->config && !r->config) || (o->extra && !r->extra)) {
+	if ((o->config && !r->config) || (o->extra && !r->extra) ||
+	    (o->config_text && !r->config_text)) {
 		topo_routing_free(r);
 		return err_set(err, -ENOMEM, "out of memory");
 	}

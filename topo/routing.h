@@ -59,6 +59,9 @@ struct topo_routing_opts {
 	uint32_t asn;        /* BGP; 0: planned */
 	const char *router_id; /* "10.255.0.1"; NULL: the loopback */
 	const char *config;  /* a config file of the user's, used whole */
+	const char *config_text; /* config's contents, when already read
+				  * (a model from another machine,
+				  * topo/serial.h); NULL: read at start */
 	const char *extra;   /* lines added to the generated config, with
 			      * routing_conf_template()'s placeholders */
 	bool bfd;            /* BFD on every session (FRR: bfdd) */
@@ -81,7 +84,11 @@ struct topo_routing {
 	bool asn_set;        /* given, not planned */
 	uint32_t router_id;  /* host byte order; 0 until planned */
 	bool router_id_set;
-	char *config;
+	char *config;        /* the path, which names it in sentences */
+	char *config_text;   /* its contents once read (NULL: not yet):
+			      * routing_config_read() on the machine that
+			      * has the file, so that a model sent to
+			      * another (topo/serial.h) carries them */
 	char *extra;
 	bool bfd;
 	bool unnumbered;

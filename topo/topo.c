@@ -66,6 +66,8 @@ void topo_free(struct topo *t)
 		free(t->nodes[i].where.file);
 		free(t->nodes[i].ports);
 		topo_routing_free(t->nodes[i].routing);
+		free(t->nodes[i].group);
+		free(t->nodes[i].machine);
 	}
 	for (i = 0; i < t->nlinks; i++)
 		free(t->links[i].where.file);
@@ -469,4 +471,57 @@ uint32_t topo_node_ip(const struct topo *t, uint32_t n)
 		if (t->ports[node->ports[i]].addr.ip)
 			return t->ports[node->ports[i]].addr.ip;
 	return 0;
+}
+
+/* Group and machine names go into messages and, later, into the names of
+ * machines' records, so they keep to a safe alphabet.  n is valid. */
+static int set_place_name(struct topo *t, uint32_t n, char **field,
+			  const char *what, const char *value,
+			  struct err *err)
+{
+	char w[TOPO_DESCSIZ];
+	size_t len;
+	char *copy;
+
+	if (!value) {
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	len = strlen(value);
+	if (len == 0 || len > TOPO_PLACE_NAME_MAX ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789_.:-") != len)
+		return err_set(err, -EINVAL,
+			       "node %s%s: %s '%s' must be 1 to %d of "
+			       "A-Z a-z 0-9 _ . : -",
+			       t->nodes[n].name,
+			       topo_where(&t->nodes[n].where, w, sizeof(w)),
+			       what, value, TOPO_PLACE_NAME_MAX);
+	copy = strdup(value);
+	if (!copy)
+		return err_set(err, -ENOMEM, "node %s: out of memory",
+			       t->nodes[n].name);
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+int topo_node_set_group(struct topo *t, uint32_t n, const char *group,
+			struct err *err)
+{
+	if (n >= t->nnodes)
+		return err_set(err, -EINVAL, "group: node index %u does not "
+			       "exist", n);
+	return set_place_name(t, n, &t->nodes[n].group, "group", group, err);
+}
+
+int topo_node_set_machine(struct topo *t, uint32_t n, const char *machine,
+			  struct err *err)
+{
+	if (n >= t->nnodes)
+		return err_set(err, -EINVAL, "machine: node index %u does not "
+			       "exist", n);
+	return set_place_name(t, n, &t->nodes[n].machine, "machine", machine,
+			      err);
 }

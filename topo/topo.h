@@ -78,6 +78,12 @@ struct topo_node {
 	uint32_t route_count;
 	struct topo_routing *routing; /* routers: FRR or BIRD (owned, see
 				       * topo/routing.h); NULL: static */
+	/* Placement across machines (topo/place.h), both owned, NULL when
+	 * unset: group is a generator's hint that its nodes belong together
+	 * (a fat-tree pod, a rack), kept whole on one machine; machine is
+	 * where the user put the node, a machine's name ("m2"). */
+	char *group;
+	char *machine;
 	void *user;               /* free for the caller (Lua bindings) */
 };
 
@@ -180,6 +186,15 @@ int topo_node_add(struct topo *t, const char *name, enum topo_kind kind,
  * -EEXIST for an interface name used twice in one node. */
 int topo_link_add(struct topo *t, uint32_t a, uint32_t b,
 		  const struct topo_link_opts *opts, struct err *err);
+
+/* Sets (or, with NULL, clears) node n's placement group or machine,
+ * copied.  Both are names of 1 to 64 of [A-Za-z0-9_.:-].  Return 0, or
+ * -EINVAL with err naming the node, -ENOMEM. */
+#define TOPO_PLACE_NAME_MAX 64
+int topo_node_set_group(struct topo *t, uint32_t n, const char *group,
+			struct err *err);
+int topo_node_set_machine(struct topo *t, uint32_t n, const char *machine,
+			  struct err *err);
 
 /* Returns the node index for name, or TOPO_NONE. */
 uint32_t topo_node_find(const struct topo *t, const char *name);

@@ -193,6 +193,25 @@ static int make_dirs(const struct topo *t, const char *dir, bool frr)
 	return 0;
 }
 
+int routing_config_read(struct topo *t, struct err *err)
+{
+	struct topo_routing *r;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < t->nnodes; i++) {
+		r = t->nodes[i].routing;
+		if (!r || !r->config || r->config_text)
+			continue;
+		rc = read_file(r->config, &r->config_text);
+		if (rc)
+			return err_set(err, rc, "router %s: config %s: %s",
+				       t->nodes[i].name, r->config,
+				       strerror(-rc));
+	}
+	return 0;
+}
+
 /* The config the router loads: the user's file with its placeholders
  * filled, or one written from the plan. */
 static int make_config(const struct topo *t, uint32_t n, const char *dir,
@@ -202,6 +221,9 @@ static int make_config(const struct topo *t, uint32_t n, const char *dir,
 	char *text = NULL;
 	int rc;
 
+	if (r->config && r->config_text)
+		return routing_conf_template(t, n, r->config_text, r->config,
+					     conf, err);
 	if (r->config) {
 		rc = read_file(r->config, &text);
 		if (rc)

@@ -33,6 +33,13 @@ int routing_dir(const struct topo *t, uint32_t n, char *buf, size_t len);
  * a sentence naming the Debian package.  Returns 0 or -ENOENT. */
 int routing_check_installed(const struct topo *t, struct err *err);
 
+/* Reads the config file of every router of t that names one into its
+ * config_text, which the daemons then use instead of the file: done by
+ * the machine that has the files, before the model goes to another
+ * (topo/serial.h), which cannot read them.  Returns 0 or -errno with err
+ * naming the router and the file. */
+int routing_config_read(struct topo *t, struct err *err);
+
 /* Starts the daemons of router n and loads its config; returns once they
  * answer.  0, or -errno with err naming the router and, for a config the
  * daemon refused, the daemon's own words.  May be called from several

@@ -116,6 +116,12 @@ local function routing_of(o, what)
   end
 end
 
+-- A node's options o with the placement group g (topo/place.h).
+local function in_group(o, g)
+  o.group = g
+  return o
+end
+
 local function need_room(what, parts, used, size)
   if used > size then
     fail(3, what, "too large: the %s need %d addresses, the plan has %d",
@@ -131,8 +137,10 @@ function topo.linear(o)
   local net = lunet.network(o.name or "linear")
   local prev
   for i = 1, n do
-    local s = net:switch("s" .. i)
-    net:link(net:host("h" .. i), s)
+    -- A switch and its host: a placement group, "cell3".
+    local cell = { group = "cell" .. i }
+    local s = net:switch("s" .. i, cell)
+    net:link(net:host("h" .. i, cell), s)
     if prev then net:link(prev, s) end
     prev = s
   end
@@ -200,18 +208,21 @@ function topo.fattree(o)
     core[c] = net:router("core" .. c, router(core_base + c - 1, ASN_TOP))
   end
   for p = 1, k do
-    local agg, edge = {}, {}
+    -- A pod is the placement group of its routers and hosts: only its
+    -- aggregation routers' links to the cores leave it.
+    local agg, edge, pod = {}, {}, "pod" .. p
     for i = 1, half do
       agg[i] = net:router(string.format("agg%d_%d", p, i),
-        router((i - 1) * pow2(k) + p - 1, ASN_POD + p))
+        in_group(router((i - 1) * pow2(k) + p - 1, ASN_POD + p), pod))
     end
     for e = 1, half do
       edge[e] = net:router(string.format("edge%d_%d", p, e),
-        router(edge_base + (p - 1) * pow2(half) + e - 1,
-          ASN_LEAF + (p - 1) * half + e))
+        in_group(router(edge_base + (p - 1) * pow2(half) + e - 1,
+          ASN_LEAF + (p - 1) * half + e), pod))
       local base = HOSTS + (p - 1) * pod_hosts + (e - 1) * edge_blk
       for j = 1, half do
-        local h = net:host(string.format("h%d_%d_%d", p, e, j))
+        local h = net:host(string.format("h%d_%d_%d", p, e, j),
+          { group = pod })
         net:link(edge[e], h, p2p(base + 2 * (j - 1)))
       end
     end
@@ -251,9 +262,12 @@ function topo.leafspine(o)
     spine[s] = net:router("spine" .. s, router(spine_base + s - 1, ASN_TOP))
   end
   for l = 1, nl do
-    local leaf = net:router("leaf" .. l, router(l - 1, ASN_LEAF + l))
+    -- A leaf and its hosts are a rack, one placement group.
+    local rack = "rack" .. l
+    local leaf = net:router("leaf" .. l,
+      in_group(router(l - 1, ASN_LEAF + l), rack))
     for j = 1, nh do
-      local h = net:host(string.format("h%d_%d", l, j))
+      local h = net:host(string.format("h%d_%d", l, j), { group = rack })
       net:link(leaf, h, p2p(HOSTS + (l - 1) * leaf_hosts + 2 * (j - 1)))
     end
     for s = 1, ns do
@@ -288,10 +302,13 @@ function topo.torus(o)
   for i = 1, x do
     node[i] = {}
     for j = 1, y do
+      -- A router (or switch) and its host: a placement group.
       local name = string.format("%d_%d", i, j)
-      node[i][j] = sw and net:switch("s" .. name, { stp = true })
-        or net:router("r" .. name, torus_routing(routing))
-      net:link(node[i][j], net:host("h" .. name))
+      local cell = "cell" .. name
+      node[i][j] = sw and net:switch("s" .. name,
+          { stp = true, group = cell })
+        or net:router("r" .. name, in_group(torus_routing(routing), cell))
+      net:link(node[i][j], net:host("h" .. name, { group = cell }))
     end
   end
   for i = 1, x do
