@@ -271,9 +271,9 @@ int cmd_worker(int argc, char **argv)
 	struct worker w = { 0 };
 	struct err err;
 	size_t len;
-	int out, rc;
+	int out, rc, i = cli_plain_opts(argc, argv, "worker", 1);
 
-	if (argc != 3)
+	if (argc - i != 1)
 		cli_usage_exit("worker");
 	if (cli_need_root())
 		return 1;

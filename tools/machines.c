@@ -135,7 +135,7 @@ int cli_machines_run(struct topo *t, const char *spec, bool leave_up)
 	err_clear(&err);
 	rc = topo_machines_parse(spec, &ms, &err);
 	if (rc)
-		return cli_fail("--machines %s: %s", spec, err.msg);
+		return cli_fail("--machines: %s", err.msg);
 	if (!ms.n) {
 		topo_machines_free(&ms);
 		return cli_fail("--machines %s: give the number of pods "

@@ -3,7 +3,6 @@
  * the workers started and spoken to, the records kept, and the teardown
  * of every machine from those records.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -142,7 +141,8 @@ static int read_record(const char *name, struct record *r)
 		char *p, *e;
 
 		if (!strncmp(line, "lunet ", 6)) {
-			snprintf(r->lunet, sizeof(r->lunet), "%s", line + 6);
+			snprintf(r->lunet, sizeof(r->lunet), "%.255s",
+				 line + 6);
 			r->lunet[strcspn(r->lunet, "\n")] = 0;
 		} else if (!strncmp(line, "machine ", 8) && r->n < SIM_MAX &&
 			   sscanf(line, "machine %63s %15s %255s %u %63s %d "
@@ -153,7 +153,7 @@ static int read_record(const char *name, struct record *r)
 				  !strcmp(kind, "ssh")   ? CLUSTER_SSH :
 							   CLUSTER_K8S;
 			r->local |= m->kind == CLUSTER_LOCAL;
-			snprintf(s->name, sizeof(s->name), "%s", m->name);
+			memcpy(s->name, m->name, sizeof(s->name) - 1);
 			s->sshd = pid;
 			inet_pton(AF_INET, addr, &s->addr);
 			s->addr = ntohl(s->addr);
@@ -549,9 +549,10 @@ int cluster_up(struct topo *t, const struct cluster_opts *opts,
 		snprintf(c->lunet, sizeof(c->lunet), "lunet");
 	for (i = 0; i < t->nnodes; i++)
 		if (c->machine_of[i] >= c->n) {
+			k = c->machine_of[i];
 			cluster_free(c);
 			return err_set(err, -EINVAL, "node %s: no machine %u",
-				       t->nodes[i].name, c->machine_of[i] + 1);
+				       t->nodes[i].name, k + 1);
 		}
 
 	rc = state_claim(t->name);

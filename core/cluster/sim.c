@@ -3,7 +3,6 @@
  * underlay bridge that joins them, and an sshd in each with a private
  * /run.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -461,6 +460,10 @@ int sim_down(const char *emu, uint32_t n, const struct sim_machine *m,
 		if (r < 0)
 			rc = r;
 	}
+	/* Those sshds that are our own children are ours to reap. */
+	for (k = 0; k < n; k++)
+		if (m[k].sshd > 0)
+			waitpid(m[k].sshd, NULL, WNOHANG);
 	for (k = 0; k < last; k++) {
 		snprintf(name, sizeof(name), "m%u", k + 1);
 		if (!sim_nspath(path, sizeof(path), emu, name)) {

@@ -1,0 +1,100 @@
+# One topology across simulated machines (--machines local:N): real sshd
+# in each machine, real ssh from the coordinator, real VXLAN between the
+# machines' nodes.  pingall across machines, the cut links are VXLAN with
+# the underlay's MTU less 50 (don't-fragment pings of that size pass, one
+# byte more fails), a node command on another machine gets a terminal,
+# and down, clean after a killed coordinator and bad specs leave nothing:
+# no namespaces, no mounts, no sshd.
+. "$(dirname "$0")/lib.sh"
+
+# sshd_pids EMU: the sshd of each simulated machine, from the record.
+sshd_pids() {
+	awk '$1 == "machine" { print $7 }' "/run/lunet/$1/machines"
+}
+
+# gone EMU PIDS...: nothing of EMU is left, on the host or in a machine.
+gone() {
+	local e=$1 p
+	shift
+	assert_clean "$e"
+	for p in "$@"; do
+		alive "$p" && fail "sshd $p of $e still runs"
+	done
+	grep -F "lunet-$e-" /proc/self/mountinfo && fail "mounts of $e left"
+	return 0
+}
+
+# run: build, pingall between machines, tear down.
+e=$(emu_name run)
+expect_ok "$LUNET" run --name "$e" --machines local:3 --topo fattree,k=4
+grep -q "up on 3 machines: 36 nodes, 48 links" "$TMP/out" || fail "not built on 3 machines"
+grep -q "pingall: 240/240 pairs reachable" "$TMP/out" || fail "pingall across machines failed"
+gone "$e"
+
+# up: left running; look inside.
+e=$(emu_name up)
+expect_ok "$LUNET" up --name "$e" --machines local:3 --topo fattree,k=4
+pids=$(sshd_pids "$e")
+[ "$(echo "$pids" | wc -w)" = 3 ] || fail "expected 3 sshd, got: $pids"
+for p in $pids; do alive "$p" || fail "sshd $p is not running"; done
+expect_ok "$LUNET" ls
+grep -qE "^$e +up +36 +48" "$TMP/out" || fail "ls does not show $e up"
+# The nodes live in the machines, not here: only the machines' own
+# namespaces are on the host.
+ls /run/netns | grep -F "lunet-$e-" | grep -qv -- "-+" && fail "node namespaces on the host"
+[ "$(ls /run/netns | grep -cF "lunet-$e-+m")" = 3 ] || fail "not 3 machine namespaces"
+
+# A core's links to the pods on other machines are VXLAN devices.
+expect_ok "$LUNET" exec "$e" core1 ip -d -o link show
+grep -q "vxlan id [0-9]* remote 198.18.0.[0-9]* local 198.18.0.[0-9]*" "$TMP/out" ||
+	fail "core1 has no VXLAN link"
+vx=$(awk -F': ' '/vxlan id/ { sub(/@.*/, "", $2); print $2; exit }' "$TMP/out")
+mtu=$(grep -F " $vx@" "$TMP/out" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+[ "$mtu" = 1450 ] || fail "VXLAN $vx has MTU '$mtu', not 1500 - 50"
+# The other end of that link, from the record: "link A IF ADDR B IF ADDR".
+peer=$(awk -v i="$vx" '$1 == "link" && $2 == "core1" && $3 == i { print $7 }
+	$1 == "link" && $5 == "core1" && $6 == i { print $4 }' "/run/lunet/$e/state")
+peer=${peer%/*}
+[ -n "$peer" ] || fail "no peer address for core1 $vx"
+expect_ok "$LUNET" exec "$e" core1 ping -c 1 -W 2 -M do -s $((mtu - 28)) "$peer"
+expect_fail "message too long|Message too long" \
+	"$LUNET" exec "$e" core1 ping -c 1 -W 2 -M do -s $((mtu - 27)) "$peer"
+
+# A host in one pod pings a host in another, on another machine.
+ip_of() { awk -v n="$1" '$1 == "link" && $5 == n { print $7 }' "/run/lunet/$e/state" | head -1; }
+dst=$(ip_of h4_2_2)
+expect_ok "$LUNET" exec "$e" h1_1_1 ping -c 1 -W 2 "${dst%/*}"
+
+# A command on a node of another machine gets a terminal when we have one.
+script -qec "$LUNET exec $e h4_2_2 tty" /dev/null >"$TMP/tty" 2>&1 || true
+grep -q "^/dev/pts/" "$TMP/tty" || { cat "$TMP/tty"; fail "no terminal on the remote node"; }
+"$LUNET" exec "$e" h4_2_2 tty >"$TMP/tty" 2>&1 </dev/null && fail "a terminal without one asked"
+expect_fail "no node 'nosuch'" "$LUNET" exec "$e" nosuch true
+
+expect_ok "$LUNET" down "$e"
+gone "$e" $pids
+
+# A coordinator killed mid-run: its workers take their parts down, and
+# "lunet clean" removes the machines.
+e=$(emu_name kill)
+"$LUNET" run --name "$e" --machines local:2 --topo fattree,k=8 >"$TMP/kill.out" 2>&1 &
+pid=$!
+for i in $(seq 300); do
+	grep -q "building" "$TMP/kill.out" && break
+	sleep 0.1
+done
+grep -q building "$TMP/kill.out" || { cat "$TMP/kill.out"; fail "the build never began"; }
+pids=$(sshd_pids "$e")
+kill -9 $pid
+wait $pid 2>/dev/null
+[ -e "/run/lunet/$e" ] || fail "nothing was left to clean (the test proves nothing)"
+expect_ok "$LUNET" clean
+grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
+gone "$e" $pids
+
+# Bad specs name what is wrong and make nothing.
+e=$(emu_name bad)
+expect_fail "machines" "$LUNET" run --name "$e" --machines local:0 --topo linear,2
+expect_fail "machines" "$LUNET" run --name "$e" --machines nowhere --topo linear,2
+gone "$e"
+echo "ok: machines"
