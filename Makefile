@@ -76,6 +76,8 @@ test_serial_OBJ := $(TOPO_SRC:.c=.o)
 UNIT += test_place test_machines
 test_place_OBJ := $(TOPO_SRC:.c=.o)
 test_machines_OBJ := topo/machines.o
+UNIT += test_proto
+test_proto_OBJ := core/cluster/proto.o
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
