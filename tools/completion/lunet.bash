@@ -145,6 +145,7 @@ _lunet_optarg()
 {
 	case $1 in
 	-t | --topo) _lunet_topo "$cur" ;;
+	-m | --machines) _lunet_compgen -W "local:2 local:3 local:4 ssh:// k8s:" -- "$cur" ;;
 	-a | --attach)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
