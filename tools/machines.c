@@ -12,6 +12,7 @@
 
 #include "core/cluster/coord.h"
 #include "core/cluster/sim.h"
+#include "core/engine/neigh.h"
 #include "tools/cli.h"
 #include "topo/machines.h"
 #include "topo/place.h"
@@ -177,6 +178,11 @@ int cli_machines_run(struct topo *t, const char *spec, bool leave_up)
 	}
 	cli_say("lunet: %s up on %u machines: %u nodes, %u links in %.2f s\n",
 		t->name, ms.n, t->nnodes, t->nlinks, cli_now() - t0);
+	/* Simulated machines share this machine's neighbour tables, whose
+	 * thresholds only this namespace sees: raised here for them all
+	 * (entries come with traffic, so after the build is in time). */
+	if (ms.kind == TOPO_MACHINES_LOCAL && neigh_reserve(t, &err))
+		cli_say("lunet: warning: %s\n", err.msg);
 	if (leave_up) {
 		rc = cluster_detach(c, &err) ? cli_fail("%s", err.msg) : 0;
 		if (!rc)
@@ -188,6 +194,7 @@ int cli_machines_run(struct topo *t, const char *spec, bool leave_up)
 	t0 = cli_now();
 	if (cluster_stop(c, &err))
 		rc = cli_fail("%s", err.msg);
+	neigh_release(NULL);
 	cli_say("lunet: %s down in %.2f s\n", t->name, cli_now() - t0);
 out:
 	topo_machines_free(&ms);

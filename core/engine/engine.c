@@ -378,8 +378,11 @@ int emu_destroy(const char *name, struct err *err)
 	struct topo *t = NULL;
 	int rc;
 
-	if (cluster_recorded(name))
-		return cluster_destroy(name, err);
+	if (cluster_recorded(name)) {
+		rc = cluster_destroy(name, err);
+		neigh_release(NULL);
+		return rc;
+	}
 	rc = state_read(name, &t, &info, err);
 	if (rc == -ENOENT)
 		return err_set(err, rc, "no emulation named '%s'", name);
