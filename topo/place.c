@@ -372,12 +372,12 @@ static int groups_check(const struct place *p, double tol, struct err *err)
 		return 0;
 	return err_set(err, -EINVAL,
 		       "group %s weighs %llu, more than a machine may carry "
-		       "(%.1f: %.0f%% over a share of %llu on %u machines); "
-		       "use fewer machines, or place node by node "
+		       "(%.1f: its share of %llu over %u machines, and "
+		       "%.0f%%); use fewer machines, or place node by node "
 		       "(--no-groups)",
 		       t->nodes[p->first[big]].group,
-		       (unsigned long long)p->w[big], most, tol * 100,
-		       (unsigned long long)p->total, p->k);
+		       (unsigned long long)p->w[big], most,
+		       (unsigned long long)p->total, p->k, tol * 100);
 }
 
 /* ---- Moves --------------------------------------------------------------- */
@@ -720,17 +720,20 @@ static void warn_unbalanced(const struct place *p, double tol,
 	for (u = 1; u < p->nunits; u++)
 		if (p->w[u] > p->w[heavy])
 			heavy = u;
+	for (u = 0; u < p->nunits && p->fixed[u] == TOPO_NONE; u++)
+		;
 	n = &p->t->nodes[p->first[heavy]];
 	snprintf(s->warning, sizeof(s->warning),
 		 "no placement within %.0f%% found: %s carries %llu, over its "
-		 "bound of %.1f (a share of %.1f); units are not split (the "
-		 "heaviest, %s %s, weighs %llu) and nodes placed by hand stay",
+		 "bound of %.1f (a share of %.1f); %s are not split (the "
+		 "heaviest, %s %s, weighs %llu)%s",
 		 tol * 100, p->names[worst],
 		 (unsigned long long)p->load[worst], p->bound[worst],
-		 p->share[worst], n->group && p->unit_of[p->first[heavy]] ==
-		 heavy && !p->no_groups ? "group" : "node",
+		 p->share[worst], p->no_groups ? "nodes" : "groups and nodes",
+		 n->group && !p->no_groups ? "group" : "node",
 		 n->group && !p->no_groups ? n->group : n->name,
-		 (unsigned long long)p->w[heavy]);
+		 (unsigned long long)p->w[heavy],
+		 u < p->nunits ? " and nodes placed by hand stay" : "");
 }
 
 static int stats_fill(const struct place *p, const uint32_t *machine_of,
