@@ -393,6 +393,21 @@ static double overload(const struct place *p)
 	return over;
 }
 
+/* How unevenly the machines are loaded, for capacity: the sum of squares
+ * of their relative loads, least when all are equal.  It only breaks
+ * ties between states of equal overload and cut. */
+static double spread(const struct place *p)
+{
+	double sum = 0, r;
+	uint32_t m;
+
+	for (m = 0; m < p->k; m++) {
+		r = (double)p->load[m] / p->cap[m];
+		sum += r * r;
+	}
+	return sum;
+}
+
 static bool over_bound(const struct place *p, uint32_t m)
 {
 	return (double)p->load[m] > p->bound[m];
@@ -627,6 +642,7 @@ static int fm_pass(struct place *p, uint32_t pass, struct move *moves,
 		   bool *better)
 {
 	double over = overload(p), best_over = over;
+	double sp = spread(p), best_sp = sp;
 	int64_t best_cut = p->cut;
 	uint32_t nmoves = 0, best_len = 0, climb = 0, u, j;
 	struct move mv, now;
@@ -657,10 +673,14 @@ static int fm_pass(struct place *p, uint32_t pass, struct move *moves,
 		p->stamp[u] = pass;
 		p->cut -= mv.gain;
 		over = overload(p);
+		sp = spread(p);
 		if (over < best_over - 1e-9 ||
-		    (over <= best_over + 1e-9 && p->cut < best_cut)) {
+		    (over <= best_over + 1e-9 &&
+		     (p->cut < best_cut ||
+		      (p->cut == best_cut && sp < best_sp * (1 - 1e-12))))) {
 			best_over = over;
 			best_cut = p->cut;
+			best_sp = sp;
 			best_len = nmoves;
 			climb = 0;
 		} else {
