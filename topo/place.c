@@ -20,7 +20,7 @@
  *     the pass is rolled back to the best state it went through.  A move
  *     must keep its destination within bound, or relieve a machine over
  *     its bound; the best state is the least overload, then the smallest
- *     cut.
+ *     cut, then the most even loads.
  *
  * Every choice breaks ties by index, so the same topology always gives
  * the same placement.  The cost is O((V + E) log V) per pass, a few passes.
