@@ -154,7 +154,14 @@ run: deps lunet
 deps:
 	@tools/deps
 
+# Placement (lunet plan --time): 100,352 nodes node by node, then a
+# fat-tree k=64 by pods, on 16 machines; printed, not checked.
 bench: lunet
+	@echo "placement on 16 machines (docs/machines.md):"
+	@./lunet plan --time --no-groups --machines local:16 \
+		--topo torus,x=224,y=224 | sed -n '1,2p'
+	@./lunet plan --time --machines local:16 --topo fattree,k=64 | \
+		sed -n '1,2p'
 	tools/bench
 	tools/bench-links
 	tools/bench-routing

@@ -490,6 +490,12 @@ void lnet_start(lua_State *L, struct lnet *n)
 
 	if (n->emu)
 		return;
+	if (lua_getfield(L, LUA_REGISTRYINDEX, LNET_DRY) != LUA_TNIL)
+		luaL_error(L, "network '%s': this command only places the "
+			   "topology and builds nothing; a file that starts "
+			   "its network itself cannot be planned (return the "
+			   "network instead)", n->topo->name);
+	lua_pop(L, 1);
 	err_clear(&err);
 	rc = topo_plan(n->topo, &err);
 	if (rc)

@@ -39,6 +39,8 @@ struct lnet {
 #define LLINK_MT "lunet.link"
 #define LNET_NAME "lunet.name" /* registry: name override */
 #define LNET_FILE "lunet.file" /* registry: the topology file running */
+#define LNET_DRY "lunet.dry"   /* registry: true when networks may not be
+				* started ("lunet plan") */
 
 /* Opens the module: sets the global "lunet" and package.loaded.lunet, and
  * runs the Lua library compiled into the binary.  Returns 0 or a Lua

@@ -130,6 +130,9 @@ int cmd_impair(int argc, char **argv);
  * status, or 1 after saying why it could not. */
 int cli_ctl_line(const char *name, const char *line);
 
+/* "lunet plan" (tools/cmd_plan.c). */
+int cmd_plan(int argc, char **argv);
+
 /* "lunet stats" (tools/cmd_stats.c). */
 int cmd_stats(int argc, char **argv);
 

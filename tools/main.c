@@ -57,6 +57,19 @@ static const struct cli_cmd cmds[] = {
 	  "  --fresh           rebuild networks between cases, not reset\n"
 	  "  --timeout SECS    a case's default time limit (300)\n"
 	  "  -n, --name NAME   name the first network of each file NAME" },
+	{ "plan", cmd_plan, "[--machines SPEC] [-v] [FILE | --topo SPEC]",
+	  "Place the topology FILE returns (or --topo's) on machines without\n"
+	  "building it: print each machine's nodes and load, then the links\n"
+	  "between machines (VXLAN tunnels), pair by pair.  See\n"
+	  "docs/machines.md.\n"
+	  "  -m, --machines SPEC  local:N, ssh://[user@]host[:port],... or\n"
+	  "                       k8s:NAMESPACE/STATEFULSET:N (local:2)\n"
+	  "  -t, --topo SPEC      a generated topology instead of FILE\n"
+	  "  -v, --nodes          also every node's machine\n"
+	  "  --tolerance PCT      how far above its share a machine may go (10)\n"
+	  "  --no-groups          place node by node, not by the generators'\n"
+	  "                       groups (pods, racks)\n"
+	  "  --time               say how long the placement took" },
 	{ "down", cmd_down, "NAME...",
 	  "Tear down running emulations, from their recorded state alone.\n"
 	  "  -q, --quiet  print only errors" },

@@ -20,10 +20,11 @@
  *     the pass is rolled back to the best state it went through.  A move
  *     must keep its destination within bound, or relieve a machine over
  *     its bound; the best state is the least overload, then the smallest
- *     cut.
+ *     cut, then the most even loads.
  *
- * Every choice breaks ties by index, so the same topology always gives
- * the same placement.  The cost is O((V + E) log V) per pass, a few passes.
+ * Steps 2 and 3 are topo/place_part.c's.  Every choice breaks ties by
+ * index, so the same topology always gives the same placement.  The cost
+ * is O((V + E) log V) per pass, a few passes.
  */
 #include <errno.h>
 #include <math.h>
@@ -32,45 +33,7 @@
 #include <string.h>
 
 #include "topo/place.h"
-#include "topo/topo.h"
-
-#define PASSES_MAX 12
-/* A pass stops after this many moves that found no better state: hill
- * climbing past a longer run of losses seldom pays. */
-#define CLIMB_MAX 128
-
-struct move {
-	int64_t gain;
-	uint32_t v, to;
-};
-
-struct heap {
-	struct move *v;
-	size_t n, cap;
-};
-
-struct place {
-	const struct topo *t;
-	uint32_t k;          /* machines */
-	const char *const *names;
-	bool no_groups;
-	uint32_t nunits;
-	uint32_t *unit_of;   /* per node */
-	uint32_t *first;     /* per unit: its first node, for messages */
-	uint64_t *w;         /* per unit */
-	uint32_t *fixed;     /* per unit: its machine, or TOPO_NONE */
-	uint32_t *adj_first; /* per unit: [adj_first[u], adj_first[u + 1]) */
-	uint32_t *adj;       /* neighbour units ... */
-	uint32_t *adj_w;     /* ... and the links to each */
-	uint32_t *part;      /* per unit: its machine, TOPO_NONE unplaced */
-	uint64_t *load;      /* per machine */
-	double *share, *bound, *cap;
-	int64_t *conn;       /* per machine, scratch: links to it */
-	uint32_t *stamp;     /* per unit, scratch */
-	uint64_t total;
-	int64_t cut;
-	struct heap heap;
-};
+#include "topo/place_int.h"
 
 uint32_t topo_place_weight(const struct topo *t, uint32_t n)
 {
@@ -80,63 +43,6 @@ uint32_t topo_place_weight(const struct topo *t, uint32_t n)
 		return TOPO_PLACE_W_NODE;
 	return r->daemon == TOPO_DAEMON_BIRD ? TOPO_PLACE_W_BIRD :
 					       TOPO_PLACE_W_FRR;
-}
-
-/* ---- The heap of moves: the greatest gain first, then the lowest unit,
- * then the lowest machine. */
-
-static bool before(const struct move *a, const struct move *b)
-{
-	if (a->gain != b->gain)
-		return a->gain > b->gain;
-	if (a->v != b->v)
-		return a->v < b->v;
-	return a->to < b->to;
-}
-
-static int heap_push(struct heap *h, struct move m)
-{
-	size_t i, up;
-	struct move *v;
-
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 1024;
-
-		v = realloc(h->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		h->v = v;
-		h->cap = cap;
-	}
-	for (i = h->n++; i > 0; i = up) {
-		up = (i - 1) / 2;
-		if (!before(&m, &h->v[up]))
-			break;
-		h->v[i] = h->v[up];
-	}
-	h->v[i] = m;
-	return 0;
-}
-
-static struct move heap_pop(struct heap *h)
-{
-	struct move top = h->v[0], last = h->v[--h->n];
-	size_t i = 0, c;
-
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c]))
-			c++;
-		if (!before(&h->v[c], &last))
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->n)
-		h->v[i] = last;
-	return top;
 }
 
 /* ---- Coarsening ---------------------------------------------------------- */
@@ -372,332 +278,12 @@ static int groups_check(const struct place *p, double tol, struct err *err)
 		return 0;
 	return err_set(err, -EINVAL,
 		       "group %s weighs %llu, more than a machine may carry "
-		       "(%.1f: %.0f%% over a share of %llu on %u machines); "
-		       "use fewer machines, or place node by node "
+		       "(%.1f: its share of %llu over %u machines, and "
+		       "%.0f%%); use fewer machines, or place node by node "
 		       "(--no-groups)",
 		       t->nodes[p->first[big]].group,
-		       (unsigned long long)p->w[big], most, tol * 100,
-		       (unsigned long long)p->total, p->k);
-}
-
-/* ---- Moves --------------------------------------------------------------- */
-
-static double overload(const struct place *p)
-{
-	double over = 0;
-	uint32_t m;
-
-	for (m = 0; m < p->k; m++)
-		if ((double)p->load[m] > p->bound[m])
-			over += (double)p->load[m] - p->bound[m];
-	return over;
-}
-
-static bool over_bound(const struct place *p, uint32_t m)
-{
-	return (double)p->load[m] > p->bound[m];
-}
-
-/* Whether machine to may take unit u from machine from: within its bound,
- * or, with from over its bound, less loaded after than from before. */
-static bool may_take(const struct place *p, uint32_t u, uint32_t from,
-		     uint32_t to)
-{
-	if ((double)(p->load[to] + p->w[u]) <= p->bound[to])
-		return true;
-	return from != TOPO_NONE && over_bound(p, from) &&
-	       (double)(p->load[to] + p->w[u]) / p->cap[to] <
-		       (double)p->load[from] / p->cap[from];
-}
-
-/* Counts u's links to each machine into p->conn (reset by conn_clear). */
-static void conn_count(struct place *p, uint32_t u)
-{
-	uint32_t j, m;
-
-	for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++) {
-		m = p->part[p->adj[j]];
-		if (m != TOPO_NONE)
-			p->conn[m] += p->adj_w[j];
-	}
-}
-
-static void conn_clear(struct place *p, uint32_t u)
-{
-	uint32_t j, m;
-
-	for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++) {
-		m = p->part[p->adj[j]];
-		if (m != TOPO_NONE)
-			p->conn[m] = 0;
-	}
-}
-
-/* Of machines a and b, the one u should rather go to, at equal gain: the
- * less loaded for its capacity, then the first. */
-static bool lighter(const struct place *p, uint32_t a, uint32_t b)
-{
-	double la = (double)p->load[a] / p->cap[a];
-	double lb = (double)p->load[b] / p->cap[b];
-
-	return la != lb ? la < lb : a < b;
-}
-
-/* The best move of placed unit u: to the machine it has most links to
- * among those that may take it; any machine when its own is over bound.
- * Returns false when there is none. */
-static bool best_move(struct place *p, uint32_t u, struct move *out)
-{
-	uint32_t from = p->part[u], m, best = TOPO_NONE;
-	bool any = over_bound(p, from);
-	int64_t stay;
-
-	conn_count(p, u);
-	stay = p->conn[from];
-	for (m = 0; m < p->k; m++) {
-		if (m == from || (!any && p->conn[m] == 0) ||
-		    !may_take(p, u, from, m))
-			continue;
-		if (best == TOPO_NONE || p->conn[m] > p->conn[best] ||
-		    (p->conn[m] == p->conn[best] && lighter(p, m, best)))
-			best = m;
-	}
-	if (best != TOPO_NONE)
-		*out = (struct move){ p->conn[best] - stay, u, best };
-	conn_clear(p, u);
-	p->conn[from] = 0;
-	return best != TOPO_NONE;
-}
-
-static void assign(struct place *p, uint32_t u, uint32_t m)
-{
-	if (p->part[u] != TOPO_NONE)
-		p->load[p->part[u]] -= p->w[u];
-	p->part[u] = m;
-	p->load[m] += p->w[u];
-}
-
-/* ---- The initial partition ---------------------------------------------- */
-
-static bool fits(const struct place *p, uint32_t u, uint32_t m)
-{
-	return (double)(p->load[m] + p->w[u]) <= p->bound[m];
-}
-
-/* Queues the unplaced neighbours of u not yet seen by machine m. */
-static void queue_neighbours(struct place *p, uint32_t u, uint32_t m,
-			     uint32_t *queue, uint32_t *tail)
-{
-	uint32_t j, v;
-
-	for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++) {
-		v = p->adj[j];
-		if (p->part[v] == TOPO_NONE && p->stamp[v] != m + 1) {
-			p->stamp[v] = m + 1;
-			queue[(*tail)++] = v;
-		}
-	}
-}
-
-/* Grows machine m's region breadth-first up to its share. */
-static void grow(struct place *p, uint32_t m, uint32_t *queue,
-		 uint32_t *cursor)
-{
-	uint32_t head = 0, tail = 0, u, s;
-
-	for (u = 0; u < p->nunits; u++)
-		if (p->fixed[u] == m)
-			queue_neighbours(p, u, m, queue, &tail);
-	while ((double)p->load[m] < p->share[m]) {
-		if (head == tail) {
-			/* A new seed: the first unplaced unit that fits. */
-			while (*cursor < p->nunits &&
-			       p->part[*cursor] != TOPO_NONE)
-				(*cursor)++;
-			for (s = *cursor; s < p->nunits; s++)
-				if (p->part[s] == TOPO_NONE &&
-				    p->stamp[s] != m + 1 && fits(p, s, m))
-					break;
-			if (s == p->nunits)
-				return;
-			p->stamp[s] = m + 1;
-			queue[tail++] = s;
-		}
-		u = queue[head++];
-		if (p->part[u] != TOPO_NONE || !fits(p, u, m))
-			continue;
-		assign(p, u, m);
-		queue_neighbours(p, u, m, queue, &tail);
-	}
-}
-
-static int cmp_heavier(const void *a, const void *b, void *arg)
-{
-	const uint64_t *w = arg;
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	if (w[x] != w[y])
-		return w[x] > w[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
-/* What no region took, heaviest first: where it fits, next to most of its
- * neighbours; else on the machine it overloads least. */
-static void leftovers_place(struct place *p, uint32_t *list)
-{
-	uint32_t n = 0, i, u, m, best;
-
-	for (u = 0; u < p->nunits; u++)
-		if (p->part[u] == TOPO_NONE)
-			list[n++] = u;
-	qsort_r(list, n, sizeof(*list), cmp_heavier, p->w);
-	for (i = 0; i < n; i++) {
-		u = list[i];
-		best = TOPO_NONE;
-		conn_count(p, u);
-		for (m = 0; m < p->k; m++) {
-			if (!fits(p, u, m))
-				continue;
-			if (best == TOPO_NONE || p->conn[m] > p->conn[best] ||
-			    (p->conn[m] == p->conn[best] && lighter(p, m, best)))
-				best = m;
-		}
-		conn_clear(p, u);
-		if (best == TOPO_NONE) {
-			best = 0;
-			for (m = 1; m < p->k; m++)
-				if ((double)(p->load[m] + p->w[u]) / p->cap[m] <
-				    (double)(p->load[best] + p->w[u]) /
-					    p->cap[best])
-					best = m;
-		}
-		assign(p, u, best);
-	}
-}
-
-static void initial_partition(struct place *p, uint32_t *scratch)
-{
-	uint32_t u, m, cursor = 0;
-
-	for (u = 0; u < p->nunits; u++)
-		if (p->fixed[u] != TOPO_NONE)
-			assign(p, u, p->fixed[u]);
-	for (m = 0; m < p->k; m++)
-		grow(p, m, scratch, &cursor);
-	leftovers_place(p, scratch);
-}
-
-/* ---- Refinement ---------------------------------------------------------- */
-
-static int64_t cut_count(const struct place *p)
-{
-	int64_t cut = 0;
-	uint32_t u, j;
-
-	for (u = 0; u < p->nunits; u++)
-		for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++)
-			if (p->adj[j] > u && p->part[p->adj[j]] != p->part[u])
-				cut += p->adj_w[j];
-	return cut;
-}
-
-static bool boundary(const struct place *p, uint32_t u)
-{
-	uint32_t j;
-
-	for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++)
-		if (p->part[p->adj[j]] != p->part[u])
-			return true;
-	return false;
-}
-
-static int push_best(struct place *p, uint32_t u)
-{
-	struct move mv;
-
-	if (p->fixed[u] != TOPO_NONE || !best_move(p, u, &mv))
-		return 0;
-	return heap_push(&p->heap, mv);
-}
-
-/* One FM pass (pass counts from 1; the unit stamps say who moved in it).
- * moves holds the moves made, rolled back past the best state.  Sets
- * *better when the pass ended in a better state than it began. */
-static int fm_pass(struct place *p, uint32_t pass, struct move *moves,
-		   bool *better)
-{
-	double over = overload(p), best_over = over;
-	int64_t best_cut = p->cut;
-	uint32_t nmoves = 0, best_len = 0, climb = 0, u, j;
-	struct move mv, now;
-	int ret;
-
-	p->heap.n = 0;
-	for (u = 0; u < p->nunits; u++) {
-		if (boundary(p, u) || over_bound(p, p->part[u])) {
-			ret = push_best(p, u);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	while (p->heap.n && climb < CLIMB_MAX) {
-		mv = heap_pop(&p->heap);
-		u = mv.v;
-		if (p->stamp[u] == pass || !best_move(p, u, &now))
-			continue;
-		if (now.gain != mv.gain || now.to != mv.to) {
-			/* stale: a neighbour moved since it was queued */
-			ret = heap_push(&p->heap, now);
-			if (ret < 0)
-				return ret;
-			continue;
-		}
-		moves[nmoves++] = (struct move){ mv.gain, u, p->part[u] };
-		assign(p, u, mv.to);
-		p->stamp[u] = pass;
-		p->cut -= mv.gain;
-		over = overload(p);
-		if (over < best_over - 1e-9 ||
-		    (over <= best_over + 1e-9 && p->cut < best_cut)) {
-			best_over = over;
-			best_cut = p->cut;
-			best_len = nmoves;
-			climb = 0;
-		} else {
-			climb++;
-		}
-		for (j = p->adj_first[u]; j < p->adj_first[u + 1]; j++) {
-			if (p->stamp[p->adj[j]] == pass)
-				continue;
-			ret = push_best(p, p->adj[j]);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	while (nmoves > best_len) {
-		nmoves--;
-		assign(p, moves[nmoves].v, moves[nmoves].to);
-	}
-	p->cut = best_cut;
-	*better = best_len > 0;
-	return 0;
-}
-
-static int refine(struct place *p, struct move *moves)
-{
-	uint32_t pass, u;
-	bool better = true;
-	int ret;
-
-	for (u = 0; u < p->nunits; u++)
-		p->stamp[u] = 0;
-	p->cut = cut_count(p);
-	for (pass = 1; better && pass <= PASSES_MAX; pass++) {
-		ret = fm_pass(p, pass, moves, &better);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+		       (unsigned long long)p->w[big], most,
+		       (unsigned long long)p->total, p->k, tol * 100);
 }
 
 /* ---- Results ------------------------------------------------------------- */
@@ -709,7 +295,7 @@ static void warn_unbalanced(const struct place *p, double tol,
 	const struct topo_node *n;
 
 	for (m = 0; m < p->k; m++)
-		if (over_bound(p, m) &&
+		if (place_over_bound(p, m) &&
 		    (worst == TOPO_NONE ||
 		     (double)p->load[m] - p->bound[m] >
 			     (double)p->load[worst] - p->bound[worst]))
@@ -720,17 +306,20 @@ static void warn_unbalanced(const struct place *p, double tol,
 	for (u = 1; u < p->nunits; u++)
 		if (p->w[u] > p->w[heavy])
 			heavy = u;
+	for (u = 0; u < p->nunits && p->fixed[u] == TOPO_NONE; u++)
+		;
 	n = &p->t->nodes[p->first[heavy]];
 	snprintf(s->warning, sizeof(s->warning),
 		 "no placement within %.0f%% found: %s carries %llu, over its "
-		 "bound of %.1f (a share of %.1f); units are not split (the "
-		 "heaviest, %s %s, weighs %llu) and nodes placed by hand stay",
+		 "bound of %.1f (a share of %.1f); %s are not split (the "
+		 "heaviest, %s %s, weighs %llu)%s",
 		 tol * 100, p->names[worst],
 		 (unsigned long long)p->load[worst], p->bound[worst],
-		 p->share[worst], n->group && p->unit_of[p->first[heavy]] ==
-		 heavy && !p->no_groups ? "group" : "node",
+		 p->share[worst], p->no_groups ? "nodes" : "groups and nodes",
+		 n->group && !p->no_groups ? "group" : "node",
 		 n->group && !p->no_groups ? n->group : n->name,
-		 (unsigned long long)p->w[heavy]);
+		 (unsigned long long)p->w[heavy],
+		 u < p->nunits ? " and nodes placed by hand stay" : "");
 }
 
 static int stats_fill(const struct place *p, const uint32_t *machine_of,
@@ -931,8 +520,8 @@ int topo_place(const struct topo *t, const struct topo_place_opts *opts,
 		goto err_nomem;
 	for (u = 0; u < p.nunits; u++)
 		p.part[u] = TOPO_NONE;
-	initial_partition(&p, scratch);
-	if (p.k > 1 && refine(&p, moves) < 0)
+	place_initial(&p, scratch);
+	if (p.k > 1 && place_refine(&p, moves) < 0)
 		goto err_nomem;
 	for (i = 0; i < t->nnodes; i++)
 		machine_of[i] = p.part[p.unit_of[i]];

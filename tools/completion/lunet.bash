@@ -145,7 +145,11 @@ _lunet_optarg()
 {
 	case $1 in
 	-t | --topo) _lunet_topo "$cur" ;;
-	-m | --machines) _lunet_compgen -W "local:2 local:3 local:4 ssh:// k8s:" -- "$cur" ;;
+	-m | --machines)
+		# lunet plan, run, up: the three kinds of spec, to be finished by hand
+		_lunet_compgen -W "local: ssh:// k8s:" -- "$cur"
+		compopt -o nospace 2>/dev/null
+		;;
 	-a | --attach)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
@@ -257,7 +261,9 @@ _lunet()
 	fi
 
 	case $cmd:$npos in
-	run:0 | up:0 | console:0 | test:*) _lunet_files "$cur" '*.lua' ;;
+	run:0 | up:0 | console:0 | plan:0 | test:*)
+		_lunet_files "$cur" '*.lua'
+		;;
 	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
