@@ -13,6 +13,7 @@
 #include "core/cluster/coord.h"
 #include "core/cluster/sim.h"
 #include "core/engine/neigh.h"
+#include "core/routing/routing.h"
 #include "tools/cli.h"
 #include "topo/machines.h"
 #include "topo/place.h"
@@ -162,6 +163,11 @@ int cli_machines_run(struct topo *t, const char *spec, bool leave_up)
 	rc = topo_place(t, &po, place, NULL, &err);
 	free(names);
 	if (rc) {
+		rc = cli_fail("%s", err.msg);
+		goto out;
+	}
+	/* The workers have not the user's files: configs go as text. */
+	if ((rc = routing_config_read(t, &err))) {
 		rc = cli_fail("%s", err.msg);
 		goto out;
 	}
