@@ -6,7 +6,11 @@
  * always gets the same addresses:
  *   - switch segments: 10.0.0.0/9, /24 or larger, like Mininet's 10.0.0.x;
  *   - point-to-point links: /31s (RFC 3021) from 10.128.0.0/10;
- *   - router loopbacks: 10.255.0.1/32 upward.
+ *   - router loopbacks: 10.255.0.1/32 upward;
+ *   - links between two routers that peer unnumbered
+ *     (topo_segment_unnumbered()): no subnet and no addresses, BGP
+ *     carries IPv4 over them with IPv6 link-local next hops; their /31
+ *     is set aside all the same.
  * In a subnet, hosts count up from the first address and routers down
  * from the last, so gateways end in .254 as people expect.
  */
@@ -312,6 +316,11 @@ static int subnets_auto(struct addr_ctx *c)
 				       "no room left in %s for a /%u for %s",
 				       ip_format(&pool, true, ip), plen,
 				       segment_describe(t, i, d, sizeof(d)));
+		/* An unnumbered link's /31 is set aside all the same, so
+		 * that turning unnumbered on or off renumbers no other
+		 * link. */
+		if (topo_segment_unnumbered(t, i))
+			seg->subnet = (struct ip_prefix){ 0 };
 	}
 	return 0;
 }
@@ -437,6 +446,8 @@ static int addrs_run(struct addr_ctx *c)
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < t->nsegments; i++) {
+		if (topo_segment_unnumbered(t, i))
+			continue;
 		ret = segment_addrs(c, i);
 		if (ret < 0)
 			return ret;

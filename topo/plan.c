@@ -178,6 +178,9 @@ int topo_plan(struct topo *t, struct err *err)
 	ret = segments_build(t);
 	if (ret < 0)
 		return err_set(err, ret, "planning %s: out of memory", t->name);
+	ret = topo_plan_asns(t, err);
+	if (ret < 0)
+		return ret;
 	ret = topo_plan_addrs(t, err);
 	if (ret < 0)
 		return ret;

@@ -415,7 +415,7 @@ static bool router_link(const struct topo *t, uint32_t s)
 	const struct topo_segment *seg = &t->segments[s];
 	uint32_t j;
 
-	if (seg->domain != TOPO_NONE)
+	if (seg->domain != TOPO_NONE || topo_segment_unnumbered(t, s))
 		return false;
 	for (j = 0; j < seg->nports; j++)
 		if (!is_router(t, t->ports[seg->ports[j]].node))
@@ -465,7 +465,8 @@ static void dest_attach(struct route_ctx *c, struct dest *dst,
 	*nattached += n;
 }
 
-/* Every routed segment subnet and every router loopback, sorted. */
+/* Every routed segment subnet and every router loopback, sorted; an
+ * unnumbered link has no subnet to route. */
 static int dests_build(struct route_ctx *c)
 {
 	const struct topo *t = c->t;
@@ -478,7 +479,8 @@ static int dests_build(struct route_ctx *c)
 	if (!c->dests || !c->attached)
 		return -ENOMEM;
 	for (i = 0; i < t->nsegments; i++)
-		if (links || !router_link(t, i))
+		if ((links || !router_link(t, i)) &&
+		    !topo_segment_unnumbered(t, i))
 			c->dests[n++] = (struct dest){ .dst = t->segments[i].subnet,
 						       .seg = i,
 						       .node = TOPO_NONE };

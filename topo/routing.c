@@ -226,6 +226,16 @@ bool topo_port_unnumbered(const struct topo *t, uint32_t p)
 	return a && b && a->unnumbered && b->unnumbered && a->asn != b->asn;
 }
 
+bool topo_segment_unnumbered(const struct topo *t, uint32_t s)
+{
+	const struct topo_segment *seg = &t->segments[s];
+
+	return seg->domain == TOPO_NONE && seg->nports == 2 &&
+	       !t->ports[seg->ports[0]].addr_set &&
+	       !t->ports[seg->ports[1]].addr_set &&
+	       topo_port_unnumbered(t, seg->ports[0]);
+}
+
 bool topo_has_daemons(const struct topo *t)
 {
 	uint32_t i;
@@ -236,10 +246,29 @@ bool topo_has_daemons(const struct topo *t)
 	return false;
 }
 
-int topo_plan_routing(struct topo *t, struct err *err)
+int topo_plan_asns(struct topo *t, struct err *err)
 {
 	uint32_t i, next = TOPO_ASN_AUTO_FIRST;
 	struct topo_routing *r;
+
+	for (i = 0; i < t->nnodes; i++) {
+		r = t->nodes[i].routing;
+		if (!r || r->proto != TOPO_PROTO_BGP || r->asn_set)
+			continue;
+		/* One ASN each, the RFC 7938 way for routers a generator did
+		 * not place in a tier. */
+		if (next > TOPO_ASN_PRIVATE_LAST)
+			return err_set(err, -ERANGE, "router %s: out of private "
+				       "ASNs", t->nodes[i].name);
+		r->asn = next++;
+	}
+	return 0;
+}
+
+int topo_plan_routing(struct topo *t, struct err *err)
+{
+	struct topo_routing *r;
+	uint32_t i;
 
 	for (i = 0; i < t->nnodes; i++) {
 		r = t->nodes[i].routing;
@@ -251,14 +280,6 @@ int topo_plan_routing(struct topo *t, struct err *err)
 			return err_set(err, -EINVAL, "router %s: no loopback "
 				       "to take a router id from; give "
 				       "router_id", t->nodes[i].name);
-		if (r->proto != TOPO_PROTO_BGP || r->asn_set)
-			continue;
-		/* One ASN each, the RFC 7938 way for routers a generator did
-		 * not place in a tier. */
-		if (next > TOPO_ASN_PRIVATE_LAST)
-			return err_set(err, -ERANGE, "router %s: out of private "
-				       "ASNs", t->nodes[i].name);
-		r->asn = next++;
 	}
 	return topo_plan_speakers(t, err);
 }

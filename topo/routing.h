@@ -125,8 +125,15 @@ const struct topo_routing *topo_routing(const struct topo *t, uint32_t n);
 
 /* Whether port p is one end of a link between two routers that both peer
  * unnumbered: its session runs over IPv6 link-local, so the port keeps
- * IPv6 (lunet turns it off everywhere else). */
+ * IPv6 (lunet turns it off everywhere else).  Needs the ASNs planned
+ * (topo_plan_asns()): two routers of one ASN have no session. */
 bool topo_port_unnumbered(const struct topo *t, uint32_t p);
+
+/* Whether segment s is such a link, with no address given on either end:
+ * the plan gives it no IPv4 subnet and its ports no IPv4 address, and
+ * BGP carries IPv4 over it with IPv6 next hops (RFC 5549).  A link the
+ * user addressed keeps its addresses (and its session over IPv6). */
+bool topo_segment_unnumbered(const struct topo *t, uint32_t s);
 
 /* Whether some router of t runs a daemon. */
 bool topo_has_daemons(const struct topo *t);
@@ -149,8 +156,10 @@ struct topo_routing_load {
 /* Fills out for t, which must be planned (ASNs and addresses). */
 void topo_routing_load(const struct topo *t, struct topo_routing_load *out);
 
-/* A step of topo_plan(): ASNs and router ids for routers that lack them,
- * after the addresses (ids come from loopbacks). */
+/* Steps of topo_plan(): ASNs for BGP routers that lack them, before the
+ * addresses (whether a link is unnumbered depends on its ends' ASNs);
+ * then, after the addresses, router ids (from loopbacks) and speakers. */
+int topo_plan_asns(struct topo *t, struct err *err);
 int topo_plan_routing(struct topo *t, struct err *err);
 
 /* The prefixes router n announces: its loopback and the subnets of its

@@ -88,6 +88,8 @@ static void write_topo(FILE *f, const struct topo *t)
 				topo_proto_name(n->routing->proto),
 				topo_daemon_name(n->routing->daemon),
 				n->routing->asn);
+		if (n->routing && n->routing->unnumbered)
+			fprintf(f, " unnumbered");
 		fputc('\n', f);
 	}
 	for (i = 0; i < t->nlinks; i++) {
@@ -192,6 +194,8 @@ static int parse_node(struct topo *t, char *line, struct err *err)
 			topo_daemon_parse(opt + 7, &ro.daemon);
 		else if (!strncmp(opt, "asn=", 4))
 			ro.asn = (uint32_t)strtoul(opt + 4, NULL, 10);
+		else if (!strcmp(opt, "unnumbered"))
+			ro.unnumbered = true;
 	}
 	n = topo_node_add(t, name, k, &o, err);
 	free((char *)o.lo);

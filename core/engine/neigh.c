@@ -17,6 +17,14 @@
 
 static const char *const families[] = { "ipv4", "ipv6" };
 
+/* An unnumbered port keeps IPv6, and its ND table holds, besides the
+ * peer's link-local address, NOARP entries for the multicast groups it
+ * sends to (all-nodes, all-routers, MLDv2 reports, solicited-node
+ * groups): 6 on FRR 8.4's ports with kernel 6.18, counted against the
+ * thresholds like any other.  8 leaves room.  (Its IPv4 next hop, FRR's
+ * 169.254.0.1, is a permanent entry, which the gc does not count.) */
+#define ND_PER_UNNUMBERED 8
+
 uint64_t neigh_estimate(const struct topo *t)
 {
 	uint64_t n = 0, k;
@@ -26,6 +34,10 @@ uint64_t neigh_estimate(const struct topo *t)
 		k = t->segments[i].nports;
 		n += k * (k ? k - 1 : 0);
 	}
+	for (i = 0; i < t->nports; i++)
+		if (t->ports[i].segment != TOPO_NONE &&
+		    topo_port_unnumbered(t, i))
+			n += ND_PER_UNNUMBERED;
 	return n + 2 * (uint64_t)t->nnodes;
 }
 

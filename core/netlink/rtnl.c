@@ -453,6 +453,7 @@ int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out)
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	const struct rtnexthop *nh;
 	const struct rtmsg *rtm;
+	const struct rtvia *via;
 	int left;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
@@ -483,7 +484,7 @@ int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out)
 			left -= RTNH_ALIGN(nh->rtnh_len);
 			nh = RTNH_NEXT(nh);
 		}
-	} else if (tb[RTA_GATEWAY] || tb[RTA_OIF]) {
+	} else if (tb[RTA_GATEWAY] || tb[RTA_VIA] || tb[RTA_OIF]) {
 		out->nexthops = 1;
 		if (rtm->rtm_flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
 			out->dead = 1;
@@ -491,6 +492,12 @@ int rtnl_route_parse(const struct nlmsghdr *nlh, struct rtnl_route *out)
 	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
 		out->gw = ntohl(*(const uint32_t *)mnl_attr_get_payload(
 			tb[RTA_GATEWAY]));
+	via = tb[RTA_VIA] ? mnl_attr_get_payload(tb[RTA_VIA]) : NULL;
+	if (via && mnl_attr_get_payload_len(tb[RTA_VIA]) >=
+			   sizeof(*via) + sizeof(out->gw6) &&
+	    via->rtvia_family == AF_INET6)
+		memcpy(out->gw6, via->rtvia_addr, sizeof(out->gw6));
+	out->onlink = rtm->rtm_flags & RTNH_F_ONLINK;
 	if (tb[RTA_OIF])
 		out->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	return 0;

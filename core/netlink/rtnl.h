@@ -131,6 +131,11 @@ struct rtnl_route {
 			    * the kernel keeps them until the route is
 			    * replaced, and forwards over the others */
 	uint32_t gw;       /* a single path's gateway, host byte order; 0 */
+	uint8_t gw6[16];   /* a single path's IPv6 gateway (RTA_VIA, RFC 5549:
+			    * IPv4 over IPv6 next hops); zero when none */
+	bool onlink;       /* a single path's gateway is on the link without
+			    * a subnet holding it (FRR 8.4's 169.254.0.1 for
+			    * IPv6 next hops) */
 	int oif;           /* a single path's interface; 0 */
 };
 

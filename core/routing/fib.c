@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
@@ -205,10 +206,29 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
 	return buf;
 }
 
+/* A single path's gateway as ip(8) prints it: an IPv4 one (FRR 8.4 puts
+ * an IPv6 next hop as 169.254.0.1 onlink, with a permanent neighbour
+ * entry for the peer's MAC), or an IPv6 one (RTA_VIA, RFC 5549). */
+static void print_gateway(FILE *o, const struct rtnl_route *r)
+{
+	static const uint8_t none[16];
+	char gw[INET6_ADDRSTRLEN];
+
+	if (r->gw)
+		fprintf(o, " via %s", ip_format(&(struct ip_prefix){ r->gw,
+								     32 },
+						false, gw));
+	else if (memcmp(r->gw6, none, sizeof(none)) &&
+		 inet_ntop(AF_INET6, r->gw6, gw, sizeof(gw)))
+		fprintf(o, " via inet6 %s", gw);
+	if ((r->gw || memcmp(r->gw6, none, sizeof(none))) && r->onlink)
+		fprintf(o, " onlink");
+}
+
 int routing_fib_format(const struct topo *t, uint32_t n, char **out)
 {
 	const struct topo_node *node = &t->nodes[n];
-	char dst[IP_STRLEN], gw[IP_STRLEN], pn[8];
+	char dst[IP_STRLEN], pn[8];
 	struct fib f = { 0 };
 	size_t len, i;
 	FILE *o;
@@ -238,10 +258,8 @@ int routing_fib_format(const struct topo *t, uint32_t n, char **out)
 		if (r->dead)
 			fprintf(o, "%s%u down", r->nexthops > 1 ? ", " : " ",
 				r->dead);
-		else if (r->gw)
-			fprintf(o, " via %s", ip_format(&(struct ip_prefix){
-							     r->gw, 32 },
-							false, gw));
+		else
+			print_gateway(o, r);
 		if (r->nexthops <= 1 && port >= 0 &&
 		    (uint32_t)port < node->nports)
 			fprintf(o, " dev %s",

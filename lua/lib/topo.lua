@@ -90,7 +90,9 @@ local function with_routing(types)
 end
 
 -- Checks o's routing options; returns a function that gives a router's
--- options: its loopback, and its routing with asn when BGP.
+-- options: its loopback, and its routing with asn when BGP; and whether
+-- the links between routers are unnumbered, so that the generator gives
+-- them no addresses (the plan gives them none either).
 local function routing_of(o, what)
   local routing, daemon = o.routing or "static", o.daemon
   if routing ~= "static" and routing ~= "bgp" and routing ~= "ospf" then
@@ -113,7 +115,7 @@ local function routing_of(o, what)
     if unnumbered then r.unnumbered = true end
     if routing == "bgp" then r.asn = asn end
     return r
-  end
+  end, unnumbered and routing == "bgp"
 end
 
 -- A node's options o with the placement group g (topo/place.h).
@@ -183,7 +185,7 @@ function topo.fattree(o)
   local what
   o, what = options(o, "fattree", { "k" }, with_routing({ k = "integer" }))
   local k = need_int(o, what, "k", 4, 2, 64)
-  local router = routing_of(o, what)
+  local router, bare = routing_of(o, what)
   if k % 2 ~= 0 then
     fail(2, what, "option 'k' must be even (got %d)", k)
   end
@@ -229,11 +231,11 @@ function topo.fattree(o)
     for i = 1, half do
       local base = FABRIC + (p - 1) * pod_links + (i - 1) * agg_blk
       for e = 1, half do
-        net:link(agg[i], edge[e], p2p(base + 2 * (e - 1)))
+        net:link(agg[i], edge[e], not bare and p2p(base + 2 * (e - 1)) or nil)
       end
       for c = 1, half do
         net:link(agg[i], core[(i - 1) * half + c],
-          p2p(base + k + 2 * (c - 1)))
+          not bare and p2p(base + k + 2 * (c - 1)) or nil)
       end
     end
   end
@@ -247,7 +249,7 @@ function topo.leafspine(o)
   o, what = options(o, "leafspine", { "spines", "leaves", "hosts_per_leaf" },
     with_routing({ spines = "integer", leaves = "integer",
                    hosts_per_leaf = "integer" }))
-  local router = routing_of(o, what)
+  local router, bare = routing_of(o, what)
   local ns = need_int(o, what, "spines", 2, 1, 1000)
   local nl = need_int(o, what, "leaves", 4, 1, 4000)
   local nh = need_int(o, what, "hosts_per_leaf", 2, 0, 1000)
@@ -271,8 +273,8 @@ function topo.leafspine(o)
       net:link(leaf, h, p2p(HOSTS + (l - 1) * leaf_hosts + 2 * (j - 1)))
     end
     for s = 1, ns do
-      net:link(leaf, spine[s],
-        p2p(FABRIC + (l - 1) * leaf_links + 2 * (s - 1)))
+      net:link(leaf, spine[s], not bare and
+        p2p(FABRIC + (l - 1) * leaf_links + 2 * (s - 1)) or nil)
     end
   end
   return net

@@ -77,27 +77,73 @@ grep -q "^converged	6	" "$TMP/out" || fail "converged did not count 6 routers"
 grep -q "^ok" "$TMP/out" || fail "the script did not finish"
 assert_clean "$e"
 
-# --- Unnumbered: sessions over IPv6 link-local ------------------------------
+# --- Unnumbered: sessions over IPv6 link-local, no IPv4 on the fabric ----
+# RFC 5549: the links between routers have no IPv4 address at all; BGP
+# carries IPv4 routes with the peer's link-local address as next hop, which
+# FRR 8.4's zebra installs as 169.254.0.1 onlink (with a permanent
+# neighbour entry for the peer's MAC), not as RTA_VIA.
 e=$(emu_name unn)
 f=$(topo unn.lua <<'EOF'
-local net = lunet.topo.leafspine{ spines = 2, leaves = 2, hosts_per_leaf = 1,
+local net = lunet.topo.leafspine{ spines = 2, leaves = 4, hosts_per_leaf = 1,
                                   routing = "bgp", unnumbered = true }
 net:start()
 net:converged{ within = "60s", ecmp = true }
-local s = net:node("leaf1"):vtysh("show bgp summary json").ipv4Unicast.peers
+local leaf1, spine1 = net:node("leaf1"), net:node("spine1")
+local s = leaf1:vtysh("show bgp summary json").ipv4Unicast.peers
 for _, ifname in ipairs{ "eth1", "eth2" } do
   assert(s[ifname] and s[ifname].state == "Established",
          "no session on " .. ifname)
 end
-assert(net:node("leaf1"):cmd("ip -6 addr show dev eth1"):find("fe80::"))
-assert(not net:node("leaf1"):cmd("ip -6 addr show dev eth0"):find("fe80::"),
+assert(leaf1:cmd("ip -6 addr show dev eth1"):find("fe80::"))
+assert(not leaf1:cmd("ip -6 addr show dev eth0"):find("fe80::"),
        "a host port kept IPv6")
+-- IPv4 only on the loopback and the host port; none on a spine's ports.
+local function v4(node)
+  local names = {}
+  for line in node:cmd("ip -4 -o addr show"):gmatch("[^\n]+") do
+    local name = line:match("^%d+: ([^%s@]+)")
+    if name ~= names[#names] then names[#names + 1] = name end
+  end
+  return table.concat(names, " ")
+end
+assert(v4(leaf1) == "lo eth0", "leaf1 has IPv4 on: " .. v4(leaf1))
+assert(v4(spine1) == "lo", "spine1 has IPv4 on: " .. v4(spine1))
+for _, i in ipairs(leaf1:intfs()) do
+  assert((i.ip ~= nil) == (i.name == "eth0"), i.name .. ": " .. tostring(i.ip))
+end
+-- Every BGP path through a spine is the peer's link-local address.
+local fib = leaf1:cmd("ip route show proto bgp")
+assert(not fib:find("via 10%."), "an IPv4 next hop:\n" .. fib)
+assert(leaf1:cmd("ip route show 10.255.0.3"):find("proto bgp", 1, true))
+local far = fib:match("\n10%.255%.0%.3 [^\n]*\n(.*)")
+local n = 0
+for line in far:gmatch("[^\n]+") do
+  if not line:find("^%s+nexthop") then break end
+  assert(line:find("nexthop via 169.254.0.1 dev eth%d weight 1 onlink"), line)
+  n = n + 1
+end
+assert(n == 2, "leaf4's loopback on leaf1:\n" .. fib)
+assert(fib:find("10.255.0.4 via 169.254.0.1 dev eth1 metric 20 onlink", 1, true),
+       "spine1's loopback on leaf1:\n" .. fib)
+assert(leaf1:cmd("ip neigh show 169.254.0.1"):find("PERMANENT"))
+local routes = leaf1:routes()
+assert(routes:find("10.255.0.3/32%s+2 paths proto bgp"), routes)
+assert(routes:find("10.255.0.4/32%s+via 169.254.0.1 onlink dev eth1 proto bgp"),
+       routes)
+print("fib\t" .. fib:match("10%.255%.0%.4 via [^\n]*"))
 assert(net:pingall().loss == 0)
+-- Routers answer from their loopbacks: spine1's ports have no IPv4.
+local te = net:node("h1_1"):cmd("ping -n -c1 -W2 -t 2 10.0.0.7")
+assert(te:find("From 10%.255%.0%.[45] icmp_seq=1 Time to live exceeded"), te)
 print("ok")
 EOF
 )
 expect_ok "$LUNET" run --name "$e" "$f"
 grep -q "^ok" "$TMP/out" || fail "unnumbered: the script did not finish"
+assert_clean "$e"
+# BIRD does not peer unnumbered: refused, naming the router.
+expect_fail "router spine1: unnumbered is for BGP with daemon 'frr'" \
+	"$LUNET" run --name "$e" --topo leafspine,routing=bgp,daemon=bird,unnumbered=true
 assert_clean "$e"
 
 # --- lunet run waits for convergence; OSPF ---------------------------------

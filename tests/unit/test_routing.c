@@ -218,6 +218,121 @@ static void test_bgp_ring_auto_asn(void **state)
 	assert_int_equal(width(t, "r0", lo(t, "r1")), 1);
 }
 
+/* Every router of leafspine() made to peer unnumbered but leaf3, then
+ * planned again. */
+static void unnumber(struct topo *t)
+{
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP,
+				       .unnumbered = true };
+	const char *names[] = { "spine1", "spine2", "leaf1", "leaf2" };
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		o.asn = topo_routing(t, topo_node_find(t, names[i]))->asn;
+		if (topo_routing_set(t, topo_node_find(t, names[i]), &o, &err))
+			fail_msg("%s", err.msg);
+	}
+	plan(t);
+}
+
+/* Links between two unnumbered routers get no IPv4 at all; every other
+ * address stays what it was, and so does what the FIBs should hold. */
+/* Links between two unnumbered routers get no IPv4 at all; every other
+ * address stays what it was, and so does what the FIBs should hold. */
+static bool bare_link(const struct topo *t, uint32_t l)
+{
+	uint32_t a = topo_link_node(t, l, 0), b = topo_link_node(t, l, 1);
+
+	return t->nodes[a].kind == TOPO_ROUTER &&
+	       t->nodes[b].kind == TOPO_ROUTER &&
+	       strcmp(t->nodes[a].name, "leaf3") &&
+	       strcmp(t->nodes[b].name, "leaf3");
+}
+
+static void test_bgp_unnumbered(void **state)
+{
+	struct topo *t = *state;
+	const struct topo_port *p0, *p1;
+	struct ip_prefix before[64];
+	uint32_t i, l;
+	bool bare;
+
+	leafspine(t, TOPO_PROTO_BGP);
+	assert_true(t->nports <= 64);
+	for (i = 0; i < t->nports; i++)
+		before[i] = t->ports[i].addr;
+	unnumber(t);
+	for (l = 0; l < t->nlinks; l++) {
+		bare = bare_link(t, l);
+		p0 = topo_link_port(t, l, 0);
+		p1 = topo_link_port(t, l, 1);
+		assert_int_equal(topo_segment_unnumbered(t, p0->segment), bare);
+		assert_int_equal(topo_port_unnumbered(t, t->links[l].port[0]),
+				 bare);
+		if (bare) {
+			assert_int_equal(p0->addr.ip, 0);
+			assert_int_equal(p0->addr.plen, 0);
+			assert_int_equal(p1->addr.ip, 0);
+			assert_int_equal(t->segments[p0->segment].subnet.plen,
+					 0);
+			continue;
+		}
+		assert_int_equal(p0->addr.ip, before[t->links[l].port[0]].ip);
+		assert_int_equal(p1->addr.ip, before[t->links[l].port[1]].ip);
+		assert_int_equal(p1->addr.plen,
+				 before[t->links[l].port[1]].plen);
+	}
+	/* Sessions need no IPv4 addresses: the same FIBs, the same ECMP. */
+	assert_int_equal(width(t, "leaf1", lo(t, "leaf2")), 2);
+	assert_int_equal(width(t, "leaf1", subnet(t, "h3")), 2);
+	assert_int_equal(width(t, "leaf3", lo(t, "leaf1")), 2);
+	assert_int_equal(width(t, "spine1", lo(t, "leaf3")), 1);
+	assert_int_equal(width(t, "spine1", subnet(t, "h2")), 1);
+	assert_int_equal(t->nodes[topo_node_find(t, "leaf1")].route_count, 0);
+	assert_int_equal(t->nodes[topo_node_find(t, "h1")].route_count, 1);
+}
+
+/* A static router beside an unnumbered fabric routes through the
+ * numbered link it has, and to no subnet of the bare links; a link the
+ * user addressed keeps its addresses. */
+static void test_bgp_unnumbered_static(void **state)
+{
+	struct topo *t = *state;
+	struct topo_link_opts lo1 = { .addr = { "10.9.0.1/30", NULL } };
+	const struct topo_route *r;
+	struct err err;
+	uint32_t i, n, l;
+
+	leafspine(t, TOPO_PROTO_BGP);
+	add(t, "r9", TOPO_ROUTER);
+	join(t, "r9", "leaf1");
+	if (topo_link_add(t, topo_node_find(t, "leaf2"),
+			  topo_node_find(t, "spine2"), &lo1, &err) < 0)
+		fail_msg("%s", err.msg);
+	unnumber(t);
+	l = topo_link_find(t, topo_node_find(t, "r9"),
+			   topo_node_find(t, "leaf1"));
+	assert_int_not_equal(topo_link_port(t, l, 0)->addr.ip, 0);
+	assert_int_not_equal(topo_link_port(t, l, 1)->addr.ip, 0);
+	/* The second leaf2-spine2 link: addressed, and still peering over
+	 * IPv6 link-local. */
+	l = t->nlinks - 1;
+	assert_false(topo_segment_unnumbered(t, topo_link_port(t, l, 0)
+							->segment));
+	assert_true(topo_port_unnumbered(t, t->links[l].port[0]));
+	assert_int_equal(topo_link_port(t, l, 0)->addr.ip, 0x0a090001u);
+	assert_int_equal(topo_link_port(t, l, 1)->addr.ip, 0x0a090002u);
+	n = topo_node_find(t, "r9");
+	r = topo_node_routes(t, n);
+	assert_true(t->nodes[n].route_count > 0);
+	for (i = 0; i < t->nodes[n].route_count; i++) {
+		assert_int_not_equal(r[i].dst.plen, 0);
+		assert_int_equal(r[i].nh_count, 1);
+		assert_int_not_equal(t->nexthops[r[i].nh_first].gw, 0);
+	}
+}
+
 /* A static router in the middle: no session through it. */
 static void test_static_router_no_session(void **state)
 {
@@ -308,6 +423,7 @@ int main(void)
 		T(test_bgp_leafspine),	     T(test_bgp_link_down),
 		T(test_ospf_leafspine),
 		T(test_bgp_ring_auto_asn),   T(test_static_router_no_session),
+		T(test_bgp_unnumbered),	     T(test_bgp_unnumbered_static),
 		T(test_announced),	     T(test_errors),
 		T(test_names),
 	};

@@ -254,14 +254,40 @@ static void test_frr_unnumbered(void **state)
 	/* leaf2 did not ask: its link to spine1 stays numbered. */
 	assert_false(topo_port_unnumbered(t, t->nodes[topo_node_find(
 						     t, "leaf2")].ports[0]));
+	/* The link has no IPv4 address at either end; leaf2's keeps the
+	 * /31 it had, the one after leaf1's (set aside, not given). */
+	assert_int_equal(t->ports[t->nodes[topo_node_find(t, "spine1")]
+					  .ports[0]].addr.ip, 0);
+	assert_int_equal(t->ports[t->nodes[topo_node_find(t, "leaf1")]
+					  .ports[0]].addr.ip, 0);
 	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "spine1"),
 					  "/d", &conf, &err), 0);
-	assert_non_null(strstr(conf, " neighbor eth0 interface remote-as "
-				     "4200000101\n neighbor eth0 description "
-				     "leaf1\n"));
-	assert_non_null(strstr(conf, " neighbor 10.128.0.2 remote-as "
-				     "4200000102\n"));
+	assert_non_null(strstr(conf,
+		"router bgp 4200000000\n"
+		" bgp router-id 10.255.0.1\n"
+		" no bgp ebgp-requires-policy\n"
+		" bgp bestpath as-path multipath-relax\n"
+		" neighbor eth0 interface remote-as 4200000101\n"
+		" neighbor eth0 description leaf1\n"
+		" neighbor 10.128.0.2 remote-as 4200000102\n"
+		" neighbor 10.128.0.2 description leaf2\n"
+		" !\n"
+		" address-family ipv4 unicast\n"
+		"  network 10.255.0.1/32\n"
+		"  maximum-paths 64\n"
+		" exit-address-family\n"
+		"exit\n"));
 	free(conf);
+	/* A placeholder for an address the port does not have. */
+	o.asn = 4200000000u;
+	o.extra = "! {{eth0.peer}}";
+	assert_int_equal(topo_routing_set(t, topo_node_find(t, "spine1"), &o,
+					  &err), 0);
+	assert_int_equal(topo_plan(t, &err), 0);
+	assert_int_equal(routing_conf_frr(t, topo_node_find(t, "spine1"),
+					  "/d", &conf, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "{{eth0.peer}}"));
+	o.extra = NULL;
 	o = (struct topo_routing_opts){ .proto = TOPO_PROTO_OSPF,
 					.unnumbered = true };
 	assert_int_equal(topo_routing_set(t, 0, &o, &err), -EINVAL);

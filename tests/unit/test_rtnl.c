@@ -514,6 +514,29 @@ static void test_route_multipath(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* 10.9.0.0/16 via inet6 fe80::1 dev 5, as RTA_VIA; returns its rtmsg. */
+static struct rtmsg *via_route(char *buf, uint32_t dst)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	unsigned char via[2 + 16] = { 0 };
+	struct rtvia *v = (struct rtvia *)via;
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 16;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	v->rtvia_family = AF_INET6;
+	v->rtvia_addr[0] = 0xfe;
+	v->rtvia_addr[1] = 0x80;
+	v->rtvia_addr[15] = 0x01;
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via), via);
+	mnl_attr_put_u32(nlh, RTA_OIF, 5);
+	return rtm;
+}
+
 /* A route as a dump gives it: 10.9.0.0/16, two paths, one of them dead;
  * then a single path; then another family. */
 static void test_route_parse(void **state)
@@ -569,6 +592,23 @@ static void test_route_parse(void **state)
 	assert_int_equal(r.dead, 0);
 	assert_int_equal(r.gw, 0x0a800001);
 	assert_int_equal(r.oif, 4);
+	assert_false(r.onlink);
+
+	/* RFC 5549 routes: FRR 8.4's 169.254.0.1 onlink, and an IPv6 next
+	 * hop in RTA_VIA (BIRD, newer FRR); each one path. */
+	rtm->rtm_flags = RTNH_F_ONLINK;
+	assert_int_equal(rtnl_route_parse(nlh, &r), 0);
+	assert_true(r.onlink);
+	assert_int_equal(r.nexthops, 1);
+	rtm = via_route(buf, dst);
+	assert_int_equal(rtnl_route_parse((struct nlmsghdr *)buf, &r), 0);
+	assert_int_equal(r.nexthops, 1);
+	assert_int_equal(r.gw, 0);
+	assert_int_equal(r.gw6[0], 0xfe);
+	assert_int_equal(r.gw6[1], 0x80);
+	assert_int_equal(r.gw6[15], 0x01);
+	assert_int_equal(r.oif, 5);
+	nlh = (struct nlmsghdr *)buf;
 
 	rtm->rtm_family = AF_INET6;
 	assert_int_equal(rtnl_route_parse(nlh, &r), -EAFNOSUPPORT);

@@ -91,6 +91,37 @@ static void test_roundtrip(void **ctx)
 	assert_int_equal(state_read_info("st", &out), -ENOENT);
 }
 
+/* A link between two unnumbered routers: recorded with no address, and
+ * read back with none, the routers still unnumbered. */
+static void test_unnumbered(void **ctx)
+{
+	struct topo_routing_opts o = { .proto = TOPO_PROTO_BGP,
+				       .unnumbered = true };
+	struct state_info in = { STATE_RUNNING, 1234, 99, 1700000000, 0, 0 };
+	struct state_info out;
+	struct topo *t = topo_new("un"), *r = NULL;
+	struct err err;
+
+	assert_int_equal(topo_node_add(t, "r1", TOPO_ROUTER, NULL, &err), 0);
+	assert_int_equal(topo_node_add(t, "r2", TOPO_ROUTER, NULL, &err), 1);
+	assert_int_equal(topo_link_add(t, 0, 1, NULL, &err), 0);
+	assert_int_equal(topo_routing_set(t, 0, &o, &err), 0);
+	assert_int_equal(topo_routing_set(t, 1, &o, &err), 0);
+	assert_int_equal(topo_plan(t, &err), 0);
+	assert_int_equal(t->ports[0].addr.ip, 0);
+	assert_int_equal(state_claim("un"), 0);
+	assert_int_equal(state_write(t, &in), 0);
+	assert_int_equal(state_read("un", &r, &out, &err), 0);
+	assert_int_equal(r->ports[0].addr.ip, 0);
+	assert_false(r->ports[1].addr_set);
+	assert_true(topo_routing(r, 0)->unnumbered);
+	assert_int_equal(topo_plan(r, &err), 0);
+	assert_int_equal(r->ports[1].addr.ip, 0);
+	topo_free(r);
+	topo_free(t);
+	assert_int_equal(state_remove("un"), 0);
+}
+
 static void test_list(void **ctx)
 {
 	char **names;
@@ -155,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_unnumbered),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_stale),
