@@ -17,6 +17,7 @@
 #include "tools/cli.h"
 #include "topo/machines.h"
 #include "topo/place.h"
+#include "topo/routing.h"
 #include "topo/topo.h"
 
 static void say_machine(void *arg, const char *machine, const char *what)
@@ -93,6 +94,22 @@ static int pingall(struct cluster *c, const struct topo *t)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	got = cluster_ping(c, src, dst, n, ok, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Routing daemons need their sessions first: across machines the
+	 * FIBs are not read (yet), so the pingall itself is tried again
+	 * until every pair answers, 60 s at most. */
+	while (got >= 0 && (size_t)got < n && topo_has_daemons(t) &&
+	       (t1.tv_sec - t0.tv_sec) < 60) {
+		struct timespec sec = { 1, 0 };
+
+		nanosleep(&sec, NULL);
+		got = cluster_ping(c, src, dst, n, ok, &err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (got >= 0 && (size_t)got == n)
+			cli_say("lunet: %s: every pair reachable %.2f s after "
+				"the build (routing)\n", t->name,
+				(t1.tv_sec - t0.tv_sec) +
+					(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 	if (got < 0) {
 		cli_fail("pingall: %s", err.msg);
 	} else {

@@ -205,6 +205,30 @@ bool cluster_recorded(const char *name)
 	       access(path, F_OK) == 0;
 }
 
+/* s in single quotes for a POSIX shell ('\'' for a quote), in store;
+ * NULL when store is full. */
+static char *quote(const char *s, char *store, size_t size, size_t *used)
+{
+	char *out = store + *used, *p = out;
+
+	if (size - *used < 3)
+		return NULL;
+	*p++ = '\'';
+	for (; *s; s++) {
+		if ((size_t)(p - store) + 6 >= size)
+			return NULL;
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = *s;
+	}
+	*p++ = '\'';
+	*p++ = 0;
+	*used = p - store;
+	return out;
+}
+
 /* The transport's command for machine m, running "lunet <args>" there;
  * *nspath is where to run it from.  Strings live in store. */
 static int transport_argv(const struct cluster_machine *m, const char *dir,
@@ -280,9 +304,19 @@ static int transport_argv(const struct cluster_machine *m, const char *dir,
 		ARG(STR("%s", m->target));
 		ARG("--");
 	}
-	ARG((char *)lunet);
-	for (; *args; args++)
-		ARG(*args);
+	if (m->kind == CLUSTER_K8S) {
+		ARG((char *)lunet);
+		for (; *args; args++)
+			ARG(*args);
+	} else {
+		/* ssh hands the remote shell one string: each word quoted,
+		 * so that "vtysh -c 'show bgp summary'" stays three. */
+		ARG(quote(lunet, store, size, &used));
+		for (; *args; args++)
+			ARG(quote(*args, store, size, &used));
+		if (!argv[n - 1])
+			return -ENAMETOOLONG;
+	}
 	argv[n] = NULL;
 	return n;
 #undef ARG

@@ -67,12 +67,43 @@ expect_ok "$LUNET" exec "$e" h1_1_1 ping -c 1 -W 2 "${dst%/*}"
 
 # A command on a node of another machine gets a terminal when we have one.
 script -qec "$LUNET exec $e h4_2_2 tty" /dev/null >"$TMP/tty" 2>&1 || true
-grep -q "^/dev/pts/" "$TMP/tty" || { cat "$TMP/tty"; fail "no terminal on the remote node"; }
+grep -aq "/dev/pts/" "$TMP/tty" || { cat "$TMP/tty"; fail "no terminal on the remote node"; }
 "$LUNET" exec "$e" h4_2_2 tty >"$TMP/tty" 2>&1 </dev/null && fail "a terminal without one asked"
 expect_fail "no node 'nosuch'" "$LUNET" exec "$e" nosuch true
 
 expect_ok "$LUNET" down "$e"
 gone "$e" $pids
+
+# A routed fabric across two machines: FRR on each router, BGP sessions
+# over VXLAN, every pair reachable once they are up; vtysh reaches the
+# router's own daemons on its machine, words quoted as given.
+e=$(emu_name bgp)
+expect_ok "$LUNET" up --name "$e" --machines local:2 --topo leafspine,spines=2,leaves=4,routing=bgp
+pids=$(sshd_pids "$e")
+for i in $(seq 60); do
+	"$LUNET" exec "$e" spine1 vtysh -c "show bgp summary" >"$TMP/bgp" 2>&1 || true
+	[ "$(grep -cE '^leaf[0-9]' "$TMP/bgp")" = 4 ] &&
+		! grep -qE '^leaf[0-9].*(Active|Connect|Idle|never)' "$TMP/bgp" && break
+	sleep 1
+done
+cat "$TMP/bgp"
+grep -q "Peers 4" "$TMP/bgp" || fail "vtysh on spine1 does not show its 4 peers"
+grep -qE '^leaf[0-9].*(Active|Connect|Idle)' "$TMP/bgp" && fail "sessions of spine1 are not all up"
+for i in $(seq 30); do
+	"$LUNET" exec "$e" leaf4 ip route show proto bgp >"$TMP/out" 2>&1
+	[ "$(grep -c "^10.255.0" "$TMP/out")" -ge 5 ] && break
+	sleep 1
+done
+cat "$TMP/out"
+[ "$(grep -c "^10.255.0" "$TMP/out")" -ge 5 ] || fail "leaf4 lacks BGP routes to the other loopbacks"
+expect_ok "$LUNET" exec "$e" leaf4 sh -c 'echo "a b'"'"'c"'
+grep -qx "a b'c" "$TMP/out" || fail "arguments not passed as given"
+expect_ok "$LUNET" down "$e"
+gone "$e" $pids
+e=$(emu_name bgprun)
+expect_ok "$LUNET" run --name "$e" --machines local:2 --topo leafspine,spines=2,leaves=4,routing=bgp
+grep -q "pingall: 56/56 pairs reachable" "$TMP/out" || fail "routed pingall across machines failed"
+gone "$e"
 
 # A coordinator killed mid-run: its workers take their parts down, and
 # "lunet clean" removes the machines.
