@@ -165,6 +165,7 @@ bench: lunet
 	tools/bench
 	tools/bench-links
 	tools/bench-routing
+	tools/bench-machines
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man

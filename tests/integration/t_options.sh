@@ -35,13 +35,13 @@ local l = net:link(h1, s1, { delay = "1ms", loss = 0, mtu = 1500.0, ifname1 = "e
 net:link(h2, s1, { rate = "100mbit", limit = 1000, seed = 3, dup = 0 })
 net:link(r1, s1)
 
-case("host h9: unknown option 'ipp' (it takes: ip)", function() net:host("h9", { ipp = "10.0.0.5/24" }) end)
+case("host h9: unknown option 'ipp' (it takes: group, ip)", function() net:host("h9", { ipp = "10.0.0.5/24" }) end)
 case("host h9: option 'ip' must be a string (got number 5)", function() net:host("h9", { ip = 5 }) end)
-case("switch s9: unknown option 'stpp' (it takes: stp)", function() net:switch("s9", { stpp = true }) end)
+case("switch s9: unknown option 'stpp' (it takes: group, stp)", function() net:switch("s9", { stpp = true }) end)
 case("switch s9: option 'stp' must be a boolean (got number 1)", function() net:switch("s9", { stp = 1 }) end)
-case("router r9: unknown option 'ip' (it takes: asn, bfd, config, daemon, extra, lo, max_prefix, router_id, routing, unnumbered)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
+case("router r9: unknown option 'ip' (it takes: asn, bfd, config, daemon, extra, group, lo, max_prefix, router_id, routing, unnumbered)", function() net:router("r9", { ip = "10.0.0.9/24" }) end)
 case("router r9: option 'lo' must be a string (got boolean)", function() net:router("r9", { lo = true }) end)
-case("speaker sp9: unknown option 'prefix' (it takes: asn, bfd, daemon, extra, lo, prefixes, router_id)", function() net:speaker("sp9", { prefix = 10 }) end)
+case("speaker sp9: unknown option 'prefix' (it takes: asn, bfd, daemon, extra, group, lo, prefixes, router_id)", function() net:speaker("sp9", { prefix = 10 }) end)
 case("speaker sp9: option 'prefixes' must be an integer or a table (got number 1.5)", function() net:speaker("sp9", { prefixes = 1.5 }) end)
 case("net:link(h1, s1): unknown option 'colour' " .. LINK, function() net:link(h1, s1, { colour = "red" }) end)
 case("net:link(h1, s1): unknown option 'dealy' " .. LINK, function() net:link(h1, s1, { dealy = "20ms" }) end)
@@ -122,7 +122,7 @@ net:host("h1", { ipp = "10.0.0.5/24" })
 return net
 L
 )
-run_fails "^lunet: $f:2: host h1: unknown option 'ipp' \(it takes: ip\)$" "$f"
+run_fails "^lunet: $f:2: host h1: unknown option 'ipp' \(it takes: group, ip\)$" "$f"
 f=$(topo mtu.lua <<'L'
 local net = lunet.network("x", {})
 net:link(net:host("h1"), net:host("h2"), { mtu = "1500" })
