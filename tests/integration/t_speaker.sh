@@ -76,7 +76,7 @@ EOF
 )
 	expect_fail "$pat" "$LUNET" run --name "$e" "$f"
 }
-check "err.lua:3: speaker s: unknown option 'colour' \(it takes: asn, bfd, daemon, extra, lo, prefixes, router_id\)" \
+check "err.lua:3: speaker s: unknown option 'colour' \(it takes: asn, bfd, daemon, extra, group, lo, prefixes, router_id\)" \
 	'net:speaker("s", { prefixes = 10, colour = "red" })'
 check "err.lua:3: speaker s: option 'prefixes' is needed" \
 	'net:speaker("s", { asn = 64496 })'
