@@ -136,7 +136,7 @@ void lcapture_push(lua_State *L, int net, const struct capture_spec *sp,
 	int k, max = sp->kind == CAPTURE_NODE ? (int)node->nports + 1 : 2;
 
 	net = lua_absindex(L, net);
-	lnet_need_running(L, n);
+	lnet_need_here(L, n, "capture");
 	open_types(L);
 	tg = lua_newuserdatauv(L, max * sizeof(*tg), 0);
 	k = capture_spec_targets(n->topo, n->topo->name, sp, tg, max);

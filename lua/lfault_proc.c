@@ -164,6 +164,10 @@ int lfault_stop_procs(lua_State *L, struct lnet *n, int st, uint32_t i,
 	ino_t ino;
 	int count, k;
 
+	/* Across machines the node's processes are its machine's: only
+	 * its links go down (docs/machines.md). */
+	if (emu_remote(n->emu))
+		return 0;
 	emu_nspath(n->emu, i, path, sizeof(path));
 	ino = netns_inode(path);
 	if (hard) {
@@ -223,6 +227,9 @@ int lfault_restore_procs(lua_State *L, struct lnet *n, int st, uint32_t i)
 	struct fault_proc p;
 	lua_Integer k, len;
 	int count = 0;
+
+	if (emu_remote(n->emu))
+		return 0; /* the node's machine's (docs/machines.md) */
 
 	lfault_push_field(L, st, "frozen");
 	if (lua_rawgeti(L, -1, i + 1) == LUA_TTABLE) {

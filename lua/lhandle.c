@@ -6,6 +6,7 @@
  * the same handle. */
 #include <lauxlib.h>
 
+#include "core/engine/engine.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
 
@@ -18,6 +19,14 @@ void lnet_need_running(lua_State *L, struct lnet *n)
 {
 	if (!n->emu)
 		luaL_error(L, "network '%s' is not started", n->topo->name);
+}
+
+void lnet_need_here(lua_State *L, struct lnet *n, const char *what)
+{
+	lnet_need_running(L, n);
+	if (emu_remote(n->emu))
+		luaL_error(L, "network '%s': %s across machines is not "
+			   "supported yet", n->topo->name, what);
 }
 
 struct lhandle {

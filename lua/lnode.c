@@ -57,6 +57,15 @@ static int l_cmd(lua_State *L)
 
 	lnet_need_running(L, n);
 	argv = build_argv(L, 2);
+	if (emu_remote(n->emu)) {
+		struct emu_command *c = lua_newuserdatauv(L, sizeof(*c), 0);
+		int rc = emu_node_command(n->emu, i, argv, false, c);
+
+		if (rc)
+			return luaL_error(L, "node %s: %s", n->topo->nodes[i].name,
+					  strerror(-rc));
+		return lcmd_run(L, c->nspath, c->argv, n->topo->nodes[i].name);
+	}
 	emu_nspath(n->emu, i, path, sizeof(path));
 	/* Waits on the event loop, so timers, probes and flaps go on. */
 	return lcmd_run(L, path, argv, n->topo->nodes[i].name);
@@ -84,6 +93,9 @@ static int l_spawn(lua_State *L)
 
 	lnet_need_running(L, n);
 	argv = build_argv(L, 2);
+	if (emu_remote(n->emu))
+		return luaL_error(L, "node %s: spawn across machines is not "
+				  "supported yet", n->topo->nodes[i].name);
 	emu_nspath(n->emu, i, path, sizeof(path));
 	/* Background output goes to /run/lunet/<emu>/<node>.log; the
 	 * process dies with the emulation (teardown kills everything in its

@@ -1,4 +1,5 @@
 /* net:ping() and net:pingall(), through lunet's own prober. */
+#include <errno.h>
 #include <ev.h>
 #include <lauxlib.h>
 #include <stdlib.h>
@@ -73,10 +74,45 @@ static int job_alloc(struct job *j, size_t nnodes, size_t npairs)
 	return j->srcs && j->src_node && j->dst_node && j->pairs ? 0 : -1;
 }
 
+/* Across machines: each pair probed by the machine of its source (no
+ * round-trip times come back). */
+static int job_run_remote(lua_State *L, struct job *j, struct lnet *n)
+{
+	uint32_t *src = malloc((j->npairs + 1) * sizeof(*src));
+	uint32_t *dst = malloc((j->npairs + 1) * sizeof(*dst));
+	int *ok = calloc(j->npairs + 1, sizeof(*ok));
+	struct err err;
+	size_t i;
+	int rc = -ENOMEM;
+
+	err_clear(&err);
+	if (src && dst && ok) {
+		for (i = 0; i < j->npairs; i++) {
+			src[i] = j->src_node[j->pairs[i].src];
+			dst[i] = j->pairs[i].dst_ip;
+		}
+		rc = emu_ping(n->emu, src, dst, j->npairs, ok, &err);
+		for (i = 0; rc >= 0 && i < j->npairs; i++)
+			j->pairs[i].ok = ok[i];
+	}
+	free(src);
+	free(dst);
+	free(ok);
+	if (rc < 0) {
+		job_free(j);
+		return luaL_error(L, "network '%s': cannot probe: %s",
+				  n->topo->name,
+				  err.msg[0] ? err.msg : strerror(-rc));
+	}
+	return rc;
+}
+
 static int job_run(lua_State *L, struct job *j, struct lnet *n)
 {
 	int rc;
 
+	if (emu_remote(n->emu))
+		return job_run_remote(L, j, n);
 	rc = probe_run(EV_DEFAULT, (const char *const *)j->srcs, j->nsrcs,
 		       j->pairs, j->npairs, NULL);
 	if (rc < 0) {

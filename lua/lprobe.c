@@ -236,7 +236,7 @@ static int l_probe(lua_State *L)
 	names = top + 2;
 	p->single = single;
 	read_opts(L, opts, &p->o);
-	lnet_need_running(L, n);
+	lnet_need_here(L, n, "probing");
 	rc = stream_new(EV_DEFAULT, &p->o, &p->s);
 	if (rc)
 		return luaL_error(L, "probe: %s", strerror(-rc));

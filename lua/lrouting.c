@@ -89,7 +89,22 @@ static int l_fib_missing(lua_State *L)
 		down[i] = !emu_link_is_up(n->emu, i);
 	if (topo_expect_build(n->topo, down, &set))
 		return luaL_error(L, "out of memory");
-	for (i = 0, rc = 0; i < n->topo->nnodes && rc >= 0; i++) {
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		/* Each machine reads its own routers' FIBs. */
+		err_clear(&err);
+		rc = emu_fib_missing(n->emu, down, ecmp, &miss, &nmiss,
+				     &routers, &err);
+		if (rc) {
+			topo_expect_set_free(&set);
+			free(miss);
+			return luaL_error(L, "%s", err.msg);
+		}
+		i = 0;
+	}
+	for (i = 0, rc = 0; !emu_remote(n->emu) && i < n->topo->nnodes &&
+			    rc >= 0; i++) {
 		if (!n->topo->nodes[i].routing)
 			continue;
 		routers++;
@@ -145,6 +160,10 @@ static int l_cli_argv(lua_State *L)
 					topo_daemon_name(r->daemon), tool);
 		return 2;
 	}
+	/* Across machines, "lunet exec" on the router's machine puts the
+	 * socket options in front itself. */
+	if (n->emu && emu_remote(n->emu))
+		count = 1;
 	lua_createtable(L, count, 0);
 	for (k = 0; k < count; k++) {
 		lua_pushstring(L, argv[k]);
@@ -162,6 +181,16 @@ static int l_routes(lua_State *L)
 	int rc;
 
 	lnet_need_running(L, n);
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		err_clear(&err);
+		if (emu_node_ask(n->emu, i, "routes", &text, &err))
+			return luaL_error(L, "%s", err.msg);
+		lua_pushstring(L, text);
+		free(text);
+		return 1;
+	}
 	rc = routing_fib_format(n->topo, i, &text);
 	if (rc)
 		return luaL_error(L, "node %s: cannot read its FIB: %s",
@@ -178,7 +207,10 @@ static int l_daemons(lua_State *L)
 	uint32_t i = lnode_check(L, 1, &n);
 	int total, alive;
 
-	alive = n->emu ? routing_node_alive(n->topo, i, &total) : 0;
+	if (n->emu)
+		alive = emu_daemons_alive(n->emu, i, &total);
+	else
+		alive = total = 0;
 	if (!n->emu)
 		total = 0;
 	lua_pushinteger(L, alive);
@@ -269,7 +301,9 @@ void lrouting_watch(lua_State *L, struct lnet *n)
 {
 	struct lwatch *k;
 
-	if (n->watch || !topo_has_daemons(n->topo))
+	/* Across machines the daemons are the workers' (not watched yet). */
+	if (n->watch || !topo_has_daemons(n->topo) ||
+	    (n->emu && emu_remote(n->emu)))
 		return;
 	k = calloc(1, sizeof(*k));
 	if (k)

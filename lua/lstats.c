@@ -84,7 +84,7 @@ int lstats_net(lua_State *L)
 	struct err err;
 	uint32_t l;
 
-	lnet_need_running(L, n);
+	lnet_need_here(L, n, "link counters");
 	ends = new_ends(L, n->topo);
 	err_clear(&err);
 	if (stats_read(n->topo, ends, &err))
@@ -110,7 +110,7 @@ int lstats_link(lua_State *L)
 	struct err err;
 	int rc, side;
 
-	lnet_need_running(L, n);
+	lnet_need_here(L, n, "link counters");
 	lua_getiuservalue(L, 1, 1); /* the network, at index 2 */
 	ends = new_ends(L, t);
 	err_clear(&err);
@@ -133,7 +133,7 @@ int lstats_node(lua_State *L)
 	struct stats_if *ends;
 	struct err err;
 
-	lnet_need_running(L, n);
+	lnet_need_here(L, n, "link counters");
 	ends = new_ends(L, t);
 	err_clear(&err);
 	if (stats_read_node(t, i, ends, &err))

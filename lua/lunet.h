@@ -61,6 +61,10 @@ void llink_push(lua_State *L, int net, uint32_t i);
 /* Resolves a node argument (a handle or a name) of network n. */
 uint32_t lnode_arg(lua_State *L, int idx, struct lnet *n);
 
+/* Raises a Lua error unless n runs on this machine: what ("capture")
+ * does not work across machines yet. */
+void lnet_need_here(lua_State *L, struct lnet *n, const char *what);
+
 /* The handle at idx: its index, and its network pushed on the stack. */
 uint32_t lnode_check(lua_State *L, int idx, struct lnet **net);
 uint32_t llink_check(lua_State *L, int idx, struct lnet **net);

@@ -78,6 +78,7 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		switch (c) {
 		case 'm':
 			cli_machines_opt = optarg;
+			emu_machines_default(optarg, 0);
 			break;
 		case 't':
 			cli_topo_opt = optarg;

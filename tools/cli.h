@@ -110,12 +110,6 @@ int cmd_console(int argc, char **argv);
  * stdio by its coordinator. */
 int cmd_worker(int argc, char **argv);
 
-/* Builds planned-or-not topology t across the machines of spec
- * (tools/machines.c), then checks it with a pingall and tears it down,
- * or leaves it up.  Returns the exit status. */
-struct topo;
-int cli_machines_run(struct topo *t, const char *spec, bool leave_up);
-
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);
 

@@ -50,13 +50,14 @@ int cmd_console(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "topo", required_argument, NULL, 't' },
+		{ "machines", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *attach = NULL, *name = NULL, *topo = NULL;
 	int c;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "console", "+a:hqn:t:",
+	while ((c = cli_getopt(argc, argv, "console", "+a:hqn:t:m:",
 			       longopts)) != -1) {
 		if (c == 'a')
 			attach = optarg;
@@ -64,13 +65,17 @@ int cmd_console(int argc, char **argv)
 			name = optarg;
 		else if (c == 't')
 			topo = optarg;
+		else if (c == 'm') {
+			cli_machines_opt = optarg;
+			emu_machines_default(optarg, 0);
+		}
 		else if (c == 'q')
 			cli_quiet = true;
 		else if (c == 'h')
 			cli_help_exit("console");
 	}
 	if (argc - optind > 1 ||
-	    (attach && (optind < argc || name || topo)))
+	    (attach && (optind < argc || name || topo || cli_machines_opt)))
 		cli_usage_exit("console");
 	if (cli_need_root())
 		return 1;

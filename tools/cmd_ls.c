@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cluster/coord.h"
 #include "core/control/state.h"
 #include "core/routing/routing.h"
 #include "tools/cli.h"
@@ -31,6 +32,11 @@ static void format_daemons(const char *name, char *buf, size_t len)
 	uint32_t i;
 
 	snprintf(buf, len, "-");
+	/* Across machines the daemons are the workers' to count. */
+	if (cluster_recorded(name)) {
+		snprintf(buf, len, "remote");
+		return;
+	}
 	if (state_read(name, &t, &info, NULL))
 		return;
 	for (i = 0; i < t->nnodes; i++) {

@@ -14,8 +14,14 @@
 static void print_up(struct lnet *n)
 {
 	cli_progress_clear();
-	cli_say("lunet: %s up: %u nodes, %u links in %.2f s\n", n->topo->name,
-	    n->topo->nnodes, n->topo->nlinks, n->started);
+	if (cli_machines_opt)
+		cli_say("lunet: %s up on %s: %u nodes, %u links in %.2f s\n",
+			n->topo->name, cli_machines_opt, n->topo->nnodes,
+			n->topo->nlinks, n->started);
+	else
+		cli_say("lunet: %s up: %u nodes, %u links in %.2f s\n",
+			n->topo->name, n->topo->nnodes, n->topo->nlinks,
+			n->started);
 }
 
 /* Starts the network the script returned, if it has not started it. */
@@ -177,22 +183,11 @@ static int run_file(const char *file, bool leave_up,
 		rc = cli_fail("%s", err.msg);
 	} else {
 		n = luaL_testudata(L, -1, LNET_MT);
-		if (n && cli_machines_opt && !n->emu && !use) {
-			rc = cli_machines_run(n->topo, cli_machines_opt,
-					      leave_up);
-			leave_up = false; /* nothing here to leave up */
-			n = NULL;
-		} else if (cli_machines_opt) {
-			rc = cli_fail("--machines: only 'lunet run' and 'lunet "
-				      "up' of a topology file that returns its "
-				      "network unstarted run across machines, "
-				      "for now");
-			n = NULL;
-		} else if (n)
+		if (n)
 			rc = start_returned(L, n);
 		else
 			rc = check_returned(L, file ? file : "default");
-		if (!n && !rc && leave_up && !cli_machines_opt)
+		if (!n && !rc && leave_up)
 			cli_say("lunet: %s returned no network\n",
 			    file ? file : "default");
 		if (!rc && use)

@@ -27,9 +27,11 @@
 #include "core/cluster/proto.h"
 #include "core/engine/engine.h"
 #include "core/observe/probe.h"
+#include "core/routing/routing.h"
 #include "core/sys/intr.h"
 #include "core/sys/netns.h"
 #include "tools/cli.h"
+#include "topo/routing.h"
 #include "topo/serial.h"
 #include "topo/topo.h"
 
@@ -264,6 +266,99 @@ out:
 	return rc;
 }
 
+/* "fib": "ecmp 0|1" and "down L..." (the links down now); the reply a
+ * line "NODE DST/PLEN HAVE WANT" per route of our routers that differs
+ * from the plan, then "routers N". */
+static int do_fib(struct worker *w, const char *msg)
+{
+	struct routing_missing *miss = NULL;
+	struct topo_expect_set set;
+	size_t nmiss = 0, cap = 0, k, olen = 0;
+	unsigned char *down;
+	const char *p;
+	char *out = NULL, dst[IP_STRLEN];
+	uint32_t i, routers = 0;
+	int ecmp = 0, rc = 0;
+	FILE *f;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	sscanf(msg, "ecmp %d", &ecmp);
+	down = calloc(w->t->nlinks + 1, 1);
+	if (!down)
+		return proto_sendf(&w->p, "error", "out of memory");
+	p = strstr(msg, "\ndown");
+	for (p = p ? p + 5 : ""; *p && *p != '\n';) {
+		char *e;
+		unsigned long l = strtoul(p, &e, 10);
+
+		if (e == p)
+			break;
+		if (l < w->t->nlinks)
+			down[l] = 1;
+		p = e;
+	}
+	if (topo_expect_build(w->t, down, &set)) {
+		free(down);
+		return proto_sendf(&w->p, "error", "out of memory");
+	}
+	for (i = 0; i < w->t->nnodes && rc >= 0; i++) {
+		if (!w->t->nodes[i].routing || !emu_node_local(w->e, i))
+			continue;
+		routers++;
+		rc = routing_fib_check(w->t, i, &set, ecmp, &miss, &nmiss,
+				       &cap);
+	}
+	topo_expect_set_free(&set);
+	free(down);
+	if (rc < 0) {
+		free(miss);
+		return proto_sendf(&w->p, "error", "router %s: cannot read its "
+				   "FIB: %s", w->t->nodes[i - 1].name,
+				   strerror(-rc));
+	}
+	f = open_memstream(&out, &olen);
+	if (!f) {
+		free(miss);
+		return proto_sendf(&w->p, "error", "out of memory");
+	}
+	for (k = 0; k < nmiss; k++)
+		fprintf(f, "%s %s %u %u\n", w->t->nodes[miss[k].node].name,
+			ip_format(&miss[k].dst, true, dst), miss[k].have,
+			miss[k].want);
+	fprintf(f, "routers %u\n", routers);
+	fclose(f);
+	free(miss);
+	rc = proto_send(&w->p, "ok", out, olen);
+	free(out);
+	return rc;
+}
+
+/* "routes N": router N's FIB as a table; "daemons N": "ALIVE TOTAL". */
+static int do_node(struct worker *w, const char *verb, const char *msg)
+{
+	char *text = NULL;
+	unsigned node;
+	int rc, total = 0, alive;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (sscanf(msg, "%u", &node) != 1 || !emu_node_local(w->e, node))
+		return proto_sendf(&w->p, "error", "no such node here");
+	if (!strcmp(verb, "daemons")) {
+		alive = routing_node_alive(w->t, node, &total);
+		return proto_sendf(&w->p, "ok", "%d %d", alive, total);
+	}
+	rc = routing_fib_format(w->t, node, &text);
+	if (rc)
+		return proto_sendf(&w->p, "error", "node %s: cannot read its "
+				   "FIB: %s", w->t->nodes[node].name,
+				   strerror(-rc));
+	rc = proto_send(&w->p, "ok", text, strlen(text));
+	free(text);
+	return rc;
+}
+
 int cmd_worker(int argc, char **argv)
 {
 	char verb[PROTO_VERB_MAX], *msg, host[64] = "";
@@ -311,6 +406,10 @@ int cmd_worker(int argc, char **argv)
 			rc = do_link(&w, msg);
 		else if (!strcmp(verb, "ping"))
 			rc = do_ping(&w, msg);
+		else if (!strcmp(verb, "fib"))
+			rc = do_fib(&w, msg);
+		else if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
+			rc = do_node(&w, verb, msg);
 		else if (!strcmp(verb, "detach")) {
 			if (w.e)
 				emu_detach(w.e);

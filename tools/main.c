@@ -46,6 +46,7 @@ static const struct cli_cmd cmds[] = {
 	  "  -a, --attach NAME  attach to the running emulation NAME\n"
 	  "  -n, --name NAME    name the emulation NAME, whatever the file says\n"
 	  "  -t, --topo SPEC    a generated topology instead of FILE\n"
+	  "  -m, --machines SPEC  across machines, as for run\n"
 	  "  -q, --quiet        print only errors" },
 	{ "test", cmd_test, "[OPTIONS] FILE|DIR...",
 	  "Run the lunet.test() cases of scenario files (every *.lua under a\n"

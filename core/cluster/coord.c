@@ -21,6 +21,7 @@
 #include "core/cluster/sim.h"
 #include "core/control/state.h"
 #include "core/sys/proc.h"
+#include "topo/machines.h"
 #include "topo/serial.h"
 #include "topo/topo.h"
 
@@ -271,7 +272,7 @@ static int transport_argv(const struct cluster_machine *m, const char *dir,
 		ARG("--");
 	} else {
 		ARG("ssh");
-		ARG(tty ? "-tt" : "-T");
+		ARG(tty ? "-t" : "-T");
 		ARG("-o");
 		ARG("BatchMode=yes");
 		ARG("-o");
@@ -334,9 +335,13 @@ static void worker_close(struct worker *w)
 	w->p.in = w->p.out = -1;
 	if (w->pid <= 0)
 		return;
-	/* The worker ends when its input does; then the transport. */
+	/* The worker ends when its input does; then the transport.  One
+	 * started by another process (a "lunet up" that handed the
+	 * emulation to its daemon) is not ours to reap: watched instead. */
 	for (i = 0; i < 300; i++) {
-		if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
+		pid_t r = waitpid(w->pid, &status, WNOHANG);
+
+		if (r == w->pid || (r < 0 && !proc_alive(w->pid))) {
 			w->pid = 0;
 			return;
 		}
@@ -355,6 +360,7 @@ static int worker_start(struct cluster *c, uint32_t k, struct err *err)
 	int to[2], from[2], rc;
 	struct proc_opts o = { .err = -1, .new_session = 1 };
 	struct worker *w = &c->w[k];
+	char log[400];
 
 	rc = transport_argv(&c->m[k], c->dir, c->t->name, c->lunet, false,
 			    args, argv, 48, store, sizeof(store), &nspath, ns,
@@ -371,7 +377,14 @@ static int worker_start(struct cluster *c, uint32_t k, struct err *err)
 	}
 	o.in = to[0];
 	o.out = from[1];
+	/* What ssh and the worker say goes to a log of the record: ssh's
+	 * multiplexing master lives on in the background and would hold a
+	 * terminal or pipe of ours open. */
+	snprintf(log, sizeof(log), "%s/%s.worker.log", c->dir, c->m[k].name);
+	o.err = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	w->pid = proc_spawn(nspath, argv, &o);
+	if (o.err >= 0)
+		close(o.err);
 	close(to[0]);
 	close(from[1]);
 	proto_init(&w->p, from[0], to[1]);
@@ -424,6 +437,21 @@ static int worker_reply(struct cluster *c, uint32_t k, char **data,
 	}
 }
 
+/* The last line of file path, for an error message. */
+static void last_line(const char *path, char *buf, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n')
+			snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"),
+				 line);
+	fclose(f);
+}
+
 static int worker_hello(struct cluster *c, uint32_t k, struct err *err)
 {
 	struct worker *w = &c->w[k];
@@ -438,11 +466,18 @@ static int worker_hello(struct cluster *c, uint32_t k, struct err *err)
 	w->p.timeout_ms = HELLO_TIMEOUT_MS;
 	rc = proto_recv(&w->p, verb, &data, &len, &perr);
 	w->p.timeout_ms = -1;
-	if (rc == -ENODATA)
+	if (rc == -ENODATA) {
+		char log[400], last[200] = "";
+
+		snprintf(log, sizeof(log), "%s/%s.worker.log", c->dir,
+			 c->m[k].name);
+		last_line(log, last, sizeof(last));
 		return err_set(err, -EHOSTUNREACH, "machine %s (%s): no "
-			       "worker answered (is lunet installed there, "
-			       "and can this machine reach it?)",
-			       c->m[k].name, c->m[k].target);
+			       "worker answered%s%s (is lunet installed "
+			       "there, and can this machine reach it? see "
+			       "%s)", c->m[k].name, c->m[k].target,
+			       last[0] ? ": " : "", last, log);
+	}
 	if (rc)
 		return err_set(err, rc, "machine %s: %s", c->m[k].name,
 			       perr.msg[0] ? perr.msg : strerror(-rc));
@@ -798,6 +833,110 @@ out:
 	free(len);
 	free(f);
 	return rc ? rc : got;
+}
+
+void cluster_release(struct cluster *c)
+{
+	uint32_t k;
+
+	for (k = 0; k < c->n; k++) {
+		if (c->w[k].p.out >= 0)
+			close(c->w[k].p.out);
+		if (c->w[k].p.in >= 0)
+			close(c->w[k].p.in);
+	}
+	cluster_free(c);
+}
+
+void cluster_adopt(struct cluster *c)
+{
+	c->info.owner = getpid();
+	c->info.owner_start = proc_starttime(c->info.owner);
+	c->info.status = STATE_UP;
+	state_write(c->t, &c->info);
+}
+
+uint32_t cluster_machines(const struct cluster *c)
+{
+	return c->n;
+}
+
+uint32_t cluster_machine_of(const struct cluster *c, uint32_t node)
+{
+	return node < c->t->nnodes ? c->machine_of[node] : UINT32_MAX;
+}
+
+const char *cluster_machine_name(const struct cluster *c, uint32_t k)
+{
+	return k < c->n ? c->m[k].name : "?";
+}
+
+int cluster_request(struct cluster *c, uint32_t k, const char *verb,
+		    const char *payload, size_t len, char **reply,
+		    struct err *err)
+{
+	int rc;
+
+	*reply = NULL;
+	if (k >= c->n)
+		return err_set(err, -ENOENT, "no machine %u", k + 1);
+	if (c->w[k].gone)
+		return err_set(err, -EPIPE, "machine %s: its worker is gone",
+			       c->m[k].name);
+	rc = proto_send(&c->w[k].p, verb, payload, len);
+	if (rc) {
+		c->w[k].gone = true;
+		return err_set(err, rc, "machine %s: cannot send: %s",
+			       c->m[k].name, strerror(-rc));
+	}
+	return worker_reply(c, k, reply, err);
+}
+
+int cluster_node_argv(const struct cluster *c, uint32_t node, bool tty,
+		      char *const args[], char **argv, int max, char *store,
+		      size_t size, const char **nspath, char *nsbuf,
+		      size_t nslen)
+{
+	if (node >= c->t->nnodes)
+		return -ENOENT;
+	return transport_argv(&c->m[c->machine_of[node]], c->dir, c->t->name,
+			      c->lunet, tty, args, argv, max, store, size,
+			      nspath, nsbuf, nslen);
+}
+
+struct cluster_machine *cluster_machines_from(const struct topo_machines *ms)
+{
+	struct cluster_machine *m = calloc(ms->n ? ms->n : 1, sizeof(*m));
+	uint32_t k;
+
+	for (k = 0; m && k < ms->n; k++) {
+		const struct topo_machine *s = &ms->v[k];
+
+		snprintf(m[k].name, sizeof(m[k].name), "%s", s->name);
+		switch (ms->kind) {
+		case TOPO_MACHINES_LOCAL:
+			m[k].kind = CLUSTER_LOCAL;
+			snprintf(m[k].target, sizeof(m[k].target),
+				 "root@%u.%u.%u.%u", SIM_NET >> 24,
+				 (SIM_NET >> 16) & 255,
+				 ((SIM_NET + k + 1) >> 8) & 255,
+				 (SIM_NET + k + 1) & 255);
+			break;
+		case TOPO_MACHINES_SSH:
+			m[k].kind = CLUSTER_SSH;
+			snprintf(m[k].target, sizeof(m[k].target), "%s%s%s",
+				 s->user ? s->user : "", s->user ? "@" : "",
+				 s->host);
+			m[k].ssh_port = s->port;
+			break;
+		case TOPO_MACHINES_K8S:
+			m[k].kind = CLUSTER_K8S;
+			snprintf(m[k].target, sizeof(m[k].target), "%s/%s",
+				 ms->k8s_namespace, s->name);
+			break;
+		}
+	}
+	return m;
 }
 
 int cluster_destroy(const char *name, struct err *err)

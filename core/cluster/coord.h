@@ -81,6 +81,38 @@ int cluster_link_set(struct cluster *c, uint32_t l, bool up,
 int cluster_ping(struct cluster *c, const uint32_t *src, const uint32_t *dst,
 		 size_t n, int *ok, struct err *err);
 
+/* Frees c without a word to its workers or a wait for its transports:
+ * another process (the daemon of "lunet up", after fork()) holds them. */
+void cluster_release(struct cluster *c);
+
+/* Records this process as the owner (that daemon). */
+void cluster_adopt(struct cluster *c);
+
+uint32_t cluster_machines(const struct cluster *c);
+/* The machine node was placed on (UINT32_MAX: no such node). */
+uint32_t cluster_machine_of(const struct cluster *c, uint32_t node);
+const char *cluster_machine_name(const struct cluster *c, uint32_t k);
+
+/* Sends machine k's worker one request and waits for its reply, whose
+ * payload *reply gets (malloc'd, NUL-terminated).  Returns 0 or -errno
+ * with err set (a reply "error" is -EIO with its sentence). */
+int cluster_request(struct cluster *c, uint32_t k, const char *verb,
+		    const char *payload, size_t len, char **reply,
+		    struct err *err);
+
+/* The command that runs "lunet <args...>" on node's machine, as
+ * cluster_remote_argv() but for a cluster this process holds; store and
+ * nsbuf hold the strings.  Returns the argument count or -errno. */
+int cluster_node_argv(const struct cluster *c, uint32_t node, bool tty,
+		      char *const args[], char **argv, int max, char *store,
+		      size_t size, const char **nspath, char *nsbuf,
+		      size_t nslen);
+
+/* The machines of a parsed --machines spec, as the coordinator reaches
+ * them (calloc'd, ms->n of them), or NULL. */
+struct topo_machines;
+struct cluster_machine *cluster_machines_from(const struct topo_machines *ms);
+
 /* Whether emulation name was built across machines (it has a machines
  * record). */
 bool cluster_recorded(const char *name);

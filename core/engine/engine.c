@@ -290,6 +290,15 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	e->info.owner_start = proc_starttime(e->info.owner);
 	e->info.created = time(NULL);
 	e->ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
+	if (emu_machines_set() && !(opts && opts->part)) {
+		rc = emu_remote_start(e, err);
+		if (rc) {
+			emu_free(e);
+			return rc;
+		}
+		*out = e;
+		return 0;
+	}
 	rc = opts && opts->part ? part_copy(e, opts->part, err) : 0;
 	if (!rc)
 		if (!rc)
@@ -327,6 +336,13 @@ int emu_stop(struct emu *e, struct err *err)
 	int rc;
 
 	emu_progress(e, EMU_PHASE_TEARDOWN, 0, e->topo->nnodes);
+	if (e->cluster) {
+		rc = emu_remote_stop(e, err);
+		emu_progress(e, EMU_PHASE_TEARDOWN, e->topo->nnodes,
+			     e->topo->nnodes);
+		emu_free(e);
+		return rc;
+	}
 	emu_record(e, STATE_STOPPING, NULL);
 	rc = remove_namespaces(e->topo, NULL);
 	if (rc)
@@ -343,6 +359,12 @@ int emu_detach(struct emu *e)
 {
 	int rc;
 
+	if (e->cluster) {
+		rc = cluster_detach(e->cluster, NULL);
+		e->cluster = NULL;
+		emu_free(e);
+		return rc;
+	}
 	e->info.owner = 0;
 	e->info.owner_start = 0;
 	rc = emu_record(e, STATE_UP, NULL);
@@ -378,11 +400,6 @@ int emu_destroy(const char *name, struct err *err)
 	struct topo *t = NULL;
 	int rc;
 
-	if (cluster_recorded(name)) {
-		rc = cluster_destroy(name, err);
-		neigh_release(NULL);
-		return rc;
-	}
 	rc = state_read(name, &t, &info, err);
 	if (rc == -ENOENT)
 		return err_set(err, rc, "no emulation named '%s'", name);
@@ -391,6 +408,12 @@ int emu_destroy(const char *name, struct err *err)
 	if (owner_stops(name, &info)) {
 		topo_free(t);
 		return 0;
+	}
+	if (cluster_recorded(name)) {
+		topo_free(t);
+		rc = cluster_destroy(name, err);
+		neigh_release(NULL);
+		return rc;
 	}
 	info.status = STATE_STOPPING;
 	info.owner = getpid();
@@ -408,6 +431,10 @@ int emu_destroy(const char *name, struct err *err)
 
 int emu_adopt(struct emu *e)
 {
+	if (e->cluster) {
+		cluster_adopt(e->cluster);
+		return 0;
+	}
 	emu_impair_forked(e);
 	e->info.owner = getpid();
 	e->info.owner_start = proc_starttime(e->info.owner);
@@ -416,5 +443,8 @@ int emu_adopt(struct emu *e)
 
 void emu_release(struct emu *e)
 {
+	if (e->cluster)
+		cluster_release(e->cluster);
+	e->cluster = NULL;
 	emu_free(e);
 }

@@ -80,6 +80,55 @@ int emu_stop(struct emu *e, struct err *err);
 /* Leaves e running without an owner (for "lunet up") and frees e. */
 int emu_detach(struct emu *e);
 
+/* Across machines: the --machines spec (topo/machines.h) and VXLAN port
+ * (0: 4789) of every build of this process that has no part of its own;
+ * NULL builds here.  The command line sets it once. */
+void emu_machines_default(const char *spec, uint16_t port);
+bool emu_machines_set(void);
+
+/* Whether e's nodes live on other machines (built through their workers,
+ * core/cluster/). */
+bool emu_remote(const struct emu *e);
+
+/* Across machines: probes n pairs (source node, destination address, host
+ * byte order) from the sources' machines; ok[i] = 1 for those that got
+ * a reply.  Returns how many did, or -errno. */
+int emu_ping(struct emu *e, const uint32_t *src, const uint32_t *dst,
+	     size_t n, int *ok, struct err *err);
+
+/* Across machines: what every routed router's FIB lacks or holds that it
+ * should not (core/routing/routing.h's routing_fib_check(), run by each
+ * machine for its routers), with the links marked in down taken out of
+ * the expectation; *routers: how many were read.  Returns 0 or -errno. */
+struct routing_missing;
+int emu_fib_missing(struct emu *e, const unsigned char *down, bool ecmp,
+		    struct routing_missing **miss, size_t *nmiss,
+		    uint32_t *routers, struct err *err);
+
+/* Across machines: asks node's machine what ("routes": the FIB table of
+ * routing_fib_format(); "daemons": "ALIVE TOTAL"); the answer in *text
+ * (malloc'd).  Returns 0 or -errno with err set. */
+int emu_node_ask(struct emu *e, uint32_t node, const char *what, char **text,
+		 struct err *err);
+
+/* How many of node's routing daemons run (*total: how many it has), on
+ * this machine or on the node's. */
+int emu_daemons_alive(struct emu *e, uint32_t node, int *total);
+
+/* The command that runs cmd in node: cmd itself in the node's namespace,
+ * or, across machines, "lunet exec" on the node's machine through its
+ * transport (with a terminal when tty), run from c->nspath (NULL: ours).
+ * Returns 0 or -errno. */
+#define EMU_COMMAND_ARGS 128
+struct emu_command {
+	char *argv[EMU_COMMAND_ARGS];
+	const char *nspath;
+	char ns[128];
+	char store[8192];
+};
+int emu_node_command(const struct emu *e, uint32_t node, char *const cmd[],
+		     bool tty, struct emu_command *c);
+
 /* Whether node n is built on this machine (always, unless the emulation
  * is one part of several), and whether link l crosses to another one. */
 bool emu_node_local(const struct emu *e, uint32_t n);

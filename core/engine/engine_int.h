@@ -40,6 +40,8 @@ struct emu {
 	struct emu_impair *imp; /* link impairments; NULL until the first */
 	uint32_t *routed;       /* the routers that run daemons, nrouted */
 	uint32_t nrouted;
+	struct cluster *cluster; /* the nodes are on other machines: their
+				  * workers (remote.c); NULL otherwise */
 	struct emu_part part;   /* nmachines 0: the whole emulation is here;
 				 * else machine_of and underlay are owned
 				 * copies */
@@ -48,6 +50,8 @@ struct emu {
 /* Node n is built here. */
 static inline bool emu_local(const struct emu *e, uint32_t n)
 {
+	if (e->cluster)
+		return false;
 	return !e->part.nmachines || e->part.machine_of[n] == e->part.self;
 }
 
@@ -122,6 +126,13 @@ void emu_impair_free(struct emu *e);
 void emu_impair_forked(struct emu *e);
 /* "/run/netns/lunet-<emu>-+relay", the namespace of the relay ports. */
 int emu_relay_nspath(const char *emu, char *buf, size_t len);
+
+/* remote.c: the emulation built, stopped and changed through the
+ * workers of other machines. */
+int emu_remote_start(struct emu *e, struct err *err);
+int emu_remote_stop(struct emu *e, struct err *err);
+int emu_remote_links_set(struct emu *e, const uint32_t *links, size_t n,
+			 bool up, struct err *err);
 
 /* stp.c */
 int emu_wait_stp(struct emu *e, struct err *err);

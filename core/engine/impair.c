@@ -443,6 +443,10 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 	char what[200];
 	struct end x;
 	uint32_t side;
+
+	if (e->cluster)
+		return err_set(err, -EOPNOTSUPP, "impairments of an emulation "
+			       "across machines are not supported yet");
 	int rc = 0;
 
 	if (link >= e->topo->nlinks)

@@ -12,11 +12,20 @@ sshd_pids() {
 	awk '$1 == "machine" { print $7 }' "/run/lunet/$1/machines"
 }
 
-# gone EMU PIDS...: nothing of EMU is left, on the host or in a machine.
+# gone EMU PIDS...: nothing of EMU is left, on the host or in a machine:
+# no namespace, record, sshd, mount, nor any process of its routers or
+# workers (their command lines name its record, /run/lunet/EMU/).
 gone() {
-	local e=$1 p
+	local e=$1 p left
 	shift
 	assert_clean "$e"
+	left=
+	for p in /proc/[0-9]*/cmdline; do
+		c=$(tr '\0' ' ' <"$p" 2>/dev/null) || continue
+		case "$c" in *"/run/lunet/$e/"*) left="$left
+  $c" ;; esac
+	done
+	[ -z "$left" ] || fail "processes of $e left:$left"
 	for p in "$@"; do
 		alive "$p" && fail "sshd $p of $e still runs"
 	done
@@ -27,7 +36,7 @@ gone() {
 # run: build, pingall between machines, tear down.
 e=$(emu_name run)
 expect_ok "$LUNET" run --name "$e" --machines local:3 --topo fattree,k=4
-grep -q "up on 3 machines: 36 nodes, 48 links" "$TMP/out" || fail "not built on 3 machines"
+grep -q "up on local:3: 36 nodes, 48 links" "$TMP/out" || fail "not built on 3 machines"
 grep -q "pingall: 240/240 pairs reachable" "$TMP/out" || fail "pingall across machines failed"
 gone "$e"
 
@@ -71,6 +80,20 @@ grep -aq "/dev/pts/" "$TMP/tty" || { cat "$TMP/tty"; fail "no terminal on the re
 "$LUNET" exec "$e" h4_2_2 tty >"$TMP/tty" 2>&1 </dev/null && fail "a terminal without one asked"
 expect_fail "no node 'nosuch'" "$LUNET" exec "$e" nosuch true
 
+# The console of the daemon that owns it: pingall from the machines, a
+# link between machines (core1's VXLAN one) down and up on both ends.
+console() { printf '%s\n' "$@" | "$LUNET" console --attach "$e" >"$TMP/out" 2>&1; cat "$TMP/out"; }
+agg=$(awk -v i="$vx" '$1 == "link" && $2 == "core1" && $3 == i { print $5 }
+	$1 == "link" && $5 == "core1" && $6 == i { print $2 }' "/run/lunet/$e/state")
+console pingall
+grep -q "pingall: 240/240" "$TMP/out" || fail "console pingall across machines"
+console "link core1 $agg down" "core1 ping -c 1 -W 1 $peer" pingall
+grep -q " 1 received" "$TMP/out" && fail "core1 still reaches $agg over a link that is down"
+grep -q "pingall: 240/240" "$TMP/out" && fail "a link between machines down changed nothing"
+console "link core1 $agg up" "core1 ping -c 1 -W 2 $peer" pingall
+grep -q " 1 received" "$TMP/out" || fail "core1 does not reach $agg once the link is up"
+grep -q "pingall: 240/240" "$TMP/out" || fail "pingall not restored"
+
 expect_ok "$LUNET" down "$e"
 gone "$e" $pids
 
@@ -102,19 +125,33 @@ expect_ok "$LUNET" down "$e"
 gone "$e" $pids
 e=$(emu_name bgprun)
 expect_ok "$LUNET" run --name "$e" --machines local:2 --topo leafspine,spines=2,leaves=4,routing=bgp
+grep -q "converged in" "$TMP/out" || fail "no convergence across machines"
 grep -q "pingall: 56/56 pairs reachable" "$TMP/out" || fail "routed pingall across machines failed"
 gone "$e"
+
+# Its daemon killed: the workers lose their coordinator and take their
+# parts down (FRR included); "lunet clean" removes the machines.
+e=$(emu_name bgpkill)
+expect_ok "$LUNET" up --name "$e" --machines local:2 --topo leafspine,spines=2,leaves=4,routing=bgp
+pids=$(sshd_pids "$e")
+owner=$(awk '$1 == "owner" { print $2 }' "/run/lunet/$e/state")
+alive "$owner" || fail "no daemon owns $e"
+kill -9 "$owner"
+expect_ok "$LUNET" clean
+grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
+gone "$e" $pids
 
 # A coordinator killed mid-run: its workers take their parts down, and
 # "lunet clean" removes the machines.
 e=$(emu_name kill)
-"$LUNET" run --name "$e" --machines local:2 --topo fattree,k=8 >"$TMP/kill.out" 2>&1 &
+"$LUNET" run --name "$e" --machines local:2 --topo fattree,k=16 >"$TMP/kill.out" 2>&1 &
 pid=$!
+# Once both machines' sshd run and the build is under way.
 for i in $(seq 300); do
-	grep -q "building" "$TMP/kill.out" && break
+	[ "$(sshd_pids "$e" 2>/dev/null | grep -cv '^0$')" = 2 ] && break
 	sleep 0.1
 done
-grep -q building "$TMP/kill.out" || { cat "$TMP/kill.out"; fail "the build never began"; }
+sleep 1
 pids=$(sshd_pids "$e")
 kill -9 $pid
 wait $pid 2>/dev/null

@@ -378,6 +378,52 @@ static char *node_args(const struct topo *t, const char *s)
 	return out;
 }
 
+int console_remote_wrap(struct console *c, uint32_t node,
+			struct console_run *run)
+{
+	char *sh[] = { "sh", "-c", run->cmd, NULL };
+	struct emu_command *ec;
+	size_t len = 0, k;
+	char *line, *p;
+	int rc, i;
+
+	if (!emu_remote(c->n->emu))
+		return 0;
+	if (!run->cmd)
+		sh[1] = NULL; /* an interactive shell there */
+	ec = malloc(sizeof(*ec));
+	if (!ec)
+		return -ENOMEM;
+	rc = emu_node_command(c->n->emu, node, sh, true, ec);
+	for (i = 0; !rc && ec->argv[i]; i++)
+		len += 4 * strlen(ec->argv[i]) + 3;
+	line = rc ? NULL : malloc(len + 1);
+	if (!rc && !line)
+		rc = -ENOMEM;
+	/* One shell line for the front end: every word quoted. */
+	for (i = 0, p = line; !rc && ec->argv[i]; i++) {
+		*p++ = '\'';
+		for (k = 0; ec->argv[i][k]; k++) {
+			if (ec->argv[i][k] == '\'') {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else
+				*p++ = ec->argv[i][k];
+		}
+		*p++ = '\'';
+		*p++ = ' ';
+	}
+	if (!rc) {
+		*p = '\0';
+		free(run->cmd);
+		run->cmd = line;
+		snprintf(run->nspath, sizeof(run->nspath), "%s",
+			 ec->nspath ? ec->nspath : "");
+	}
+	free(ec);
+	return rc;
+}
+
 static int node_cmd(struct console *c, uint32_t node, const char *rest,
 		    struct console_run *run)
 {
@@ -390,11 +436,15 @@ static int node_cmd(struct console *c, uint32_t node, const char *rest,
 	snprintf(run->who, sizeof(run->who), "%s", name);
 	run->cmd = NULL;
 	if (!*rest)
-		return CONSOLE_RUN; /* an interactive shell */
+		return console_remote_wrap(c, node, run) ?
+			console_fail(c, name, "cannot reach its machine") :
+			CONSOLE_RUN; /* an interactive shell */
 	/* "leaf1 vtysh -c ..." reaches leaf1's own daemons. */
 	run->cmd = console_routing_argv(c, node, rest);
 	if (!run->cmd)
 		run->cmd = node_args(c->n->topo, rest);
+	if (run->cmd && console_remote_wrap(c, node, run))
+		return console_fail(c, name, "cannot reach its machine");
 	return run->cmd ? CONSOLE_RUN : console_fail(c, name, "out of memory");
 }
 

@@ -68,4 +68,10 @@ char *console_routing_argv(struct console *c, uint32_t node,
 /* console_stats.c */
 console_fn console_stats;
 
+/* Across machines: makes run (a node's command, or its shell) run on the
+ * node's machine through its transport (console.c).  Returns 0 or -errno;
+ * does nothing on one machine. */
+int console_remote_wrap(struct console *c, uint32_t node,
+			struct console_run *run);
+
 #endif

@@ -43,7 +43,7 @@ static int routing_line(struct console *c)
 		routers++;
 		if (!c->n->emu)
 			continue;
-		a = routing_node_alive(t, i, &n);
+		a = emu_daemons_alive(c->n->emu, i, &n);
 		alive += a;
 		total += n;
 	}
@@ -56,7 +56,7 @@ static int routing_line(struct console *c)
 	for (i = 0; c->n->emu && i < t->nnodes; i++) {
 		if (!t->nodes[i].routing)
 			continue;
-		a = routing_node_alive(t, i, &n);
+		a = emu_daemons_alive(c->n->emu, i, &n);
 		if (a < n)
 			fprintf(c->out, "%s %s (%d of %d)",
 				down++ ? "," : "; down:", t->nodes[i].name, a,
@@ -394,6 +394,10 @@ int console_iperf(struct console *c, int argc, char **argv, const char *rest,
 
 	if (a == TOPO_NONE)
 		return 1;
+	if (c->n->emu && emu_remote(c->n->emu))
+		return console_fail(c, "iperf", "not across machines yet: run "
+				    "iperf3 -s on one node and iperf3 -c on "
+				    "the other");
 	b = console_node(c, "iperf", argv[2]);
 	if (b == TOPO_NONE)
 		return 1;

@@ -97,6 +97,8 @@ static int tool_cmd(struct console *c, const char *tool, const char *rest,
 	emu_nspath(c->n->emu, node, run->nspath, sizeof(run->nspath));
 	snprintf(run->who, sizeof(run->who), "%s", name);
 	run->cmd = tool_line(c, tool, node, tool, rest);
+	if (run->cmd && console_remote_wrap(c, node, run))
+		return console_fail(c, name, "cannot reach its machine");
 	return run->cmd ? CONSOLE_RUN : 1;
 }
 
