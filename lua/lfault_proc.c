@@ -164,10 +164,17 @@ int lfault_stop_procs(lua_State *L, struct lnet *n, int st, uint32_t i,
 	ino_t ino;
 	int count, k;
 
-	/* Across machines the node's processes are its machine's: only
-	 * its links go down (docs/machines.md). */
-	if (emu_remote(n->emu))
-		return 0;
+	/* Across machines the node's processes are its machine's worker's
+	 * to freeze or kill. */
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		err_clear(&err);
+		count = emu_node_fault(n->emu, i, hard ? "kill" : "stop", &err);
+		if (count < 0)
+			return luaL_error(L, "%s", err.msg);
+		return count;
+	}
 	emu_nspath(n->emu, i, path, sizeof(path));
 	ino = netns_inode(path);
 	if (hard) {
@@ -228,8 +235,15 @@ int lfault_restore_procs(lua_State *L, struct lnet *n, int st, uint32_t i)
 	lua_Integer k, len;
 	int count = 0;
 
-	if (emu_remote(n->emu))
-		return 0; /* the node's machine's (docs/machines.md) */
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		err_clear(&err);
+		count = emu_node_fault(n->emu, i, "recover", &err);
+		if (count < 0)
+			return luaL_error(L, "%s", err.msg);
+		return count;
+	}
 
 	lfault_push_field(L, st, "frozen");
 	if (lua_rawgeti(L, -1, i + 1) == LUA_TTABLE) {
@@ -274,6 +288,14 @@ void lfault_reset_procs(lua_State *L, struct lnet *n, int sti)
 	struct fault_proc p;
 	lua_Integer k, len, kept = 0;
 
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		err_clear(&err);
+		if (emu_node_fault(n->emu, 0, "reset", &err) < 0)
+			luaL_error(L, "%s", err.msg);
+		return;
+	}
 	lfault_push_field(L, sti, "procs");
 	lua_newtable(L);
 	len = (lua_Integer)luaL_len(L, -2);

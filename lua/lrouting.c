@@ -162,8 +162,12 @@ static int l_cli_argv(lua_State *L)
 	}
 	/* Across machines, "lunet exec" on the router's machine puts the
 	 * socket options in front itself. */
-	if (n->emu && emu_remote(n->emu))
-		count = 1;
+	if (n->emu && emu_remote(n->emu)) {
+		lua_createtable(L, 1, 0);
+		lua_pushstring(L, tool);
+		lua_rawseti(L, -2, 1);
+		return 1;
+	}
 	lua_createtable(L, count, 0);
 	for (k = 0; k < count; k++) {
 		lua_pushstring(L, argv[k]);

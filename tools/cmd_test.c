@@ -274,6 +274,7 @@ static int parse(int argc, char **argv, struct test_opts *o)
 		{ "name", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fresh", no_argument, NULL, 'f' },
+		{ "machines", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -296,6 +297,10 @@ static int parse(int argc, char **argv, struct test_opts *o)
 			break;
 		case 'f':
 			o->fresh = true;
+			break;
+		case 'm':
+			cli_machines_opt = optarg;
+			emu_machines_default(optarg, 0);
 			break;
 		case 's':
 			errno = 0;

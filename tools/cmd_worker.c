@@ -26,6 +26,8 @@
 
 #include "core/cluster/proto.h"
 #include "core/engine/engine.h"
+#include "core/engine/fault.h"
+#include "core/sys/proc.h"
 #include "core/observe/probe.h"
 #include "core/routing/routing.h"
 #include "core/sys/intr.h"
@@ -40,6 +42,9 @@ struct worker {
 	struct topo *t;
 	struct emu *e;
 	uint32_t addr; /* our underlay address */
+	/* per node: the processes a failure froze, to thaw on recovery */
+	struct fault_proc **frozen;
+	int *nfrozen;
 };
 
 static double now(void)
@@ -359,6 +364,86 @@ static int do_node(struct worker *w, const char *verb, const char *msg)
 	return rc;
 }
 
+/* Starts again node's routing daemons if some are gone; how many were. */
+static int restart_daemons(struct worker *w, uint32_t node, struct err *err)
+{
+	int total, alive;
+
+	if (!w->t->nodes[node].routing)
+		return 0;
+	alive = routing_node_alive(w->t, node, &total);
+	if (alive == total)
+		return 0;
+	routing_node_kill(w->t, node);
+	if (routing_node_start(w->t, node, err))
+		return -1;
+	return total - alive;
+}
+
+/* "fail N stop|kill": what a node failure does to the node's processes
+ * (its links are the coordinator's to set down): frozen, or killed.
+ * "recover N": the frozen thawed, the dead daemons started again; the
+ * reply is how many.  "reset": every node recovered so. */
+static int do_fault(struct worker *w, const char *verb, const char *msg)
+{
+	char path[NETNS_PATHSIZ], how[8] = "";
+	unsigned node, first, last;
+	struct err err;
+	int count = 0, rc;
+	ino_t ino;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (!w->frozen) {
+		w->frozen = calloc(w->t->nnodes + 1, sizeof(*w->frozen));
+		w->nfrozen = calloc(w->t->nnodes + 1, sizeof(*w->nfrozen));
+		if (!w->frozen || !w->nfrozen)
+			return proto_sendf(&w->p, "error", "out of memory");
+	}
+	if (!strcmp(verb, "reset")) {
+		first = 0;
+		last = w->t->nnodes;
+	} else if (sscanf(msg, "%u %7s", &node, how) >= 1 &&
+		   emu_node_local(w->e, node)) {
+		first = node;
+		last = node + 1;
+	} else {
+		return proto_sendf(&w->p, "error", "no such node here");
+	}
+	err_clear(&err);
+	for (node = first; node < last; node++) {
+		if (!emu_node_local(w->e, node))
+			continue;
+		if (emu_nspath(w->e, node, path, sizeof(path)))
+			continue;
+		ino = netns_inode(path);
+		if (!strcmp(verb, "fail") && !strcmp(how, "kill")) {
+			rc = proc_kill_netns(&ino, 1);
+			count += rc > 0 ? rc : 0;
+		} else if (!strcmp(verb, "fail")) {
+			free(w->frozen[node]);
+			w->frozen[node] = NULL;
+			rc = fault_signal_netns(ino, SIGSTOP, &w->frozen[node]);
+			w->nfrozen[node] = rc > 0 ? rc : 0;
+			count += w->nfrozen[node];
+		} else {
+			if (w->frozen[node])
+				count += fault_signal(w->frozen[node],
+						      w->nfrozen[node],
+						      SIGCONT);
+			free(w->frozen[node]);
+			w->frozen[node] = NULL;
+			w->nfrozen[node] = 0;
+			rc = restart_daemons(w, node, &err);
+			if (rc < 0)
+				return proto_sendf(&w->p, "error", "%s",
+						   err.msg);
+			count += rc;
+		}
+	}
+	return proto_sendf(&w->p, "ok", "%d", count);
+}
+
 int cmd_worker(int argc, char **argv)
 {
 	char verb[PROTO_VERB_MAX], *msg, host[64] = "";
@@ -410,6 +495,9 @@ int cmd_worker(int argc, char **argv)
 			rc = do_fib(&w, msg);
 		else if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
 			rc = do_node(&w, verb, msg);
+		else if (!strcmp(verb, "fail") || !strcmp(verb, "recover") ||
+			 !strcmp(verb, "reset"))
+			rc = do_fault(&w, verb, msg);
 		else if (!strcmp(verb, "detach")) {
 			if (w.e)
 				emu_detach(w.e);
@@ -432,6 +520,11 @@ int cmd_worker(int argc, char **argv)
 		err_clear(&err);
 		emu_stop(w.e, &err);
 	}
+	if (w.frozen)
+		for (uint32_t k = 0; k < w.t->nnodes; k++)
+			free(w.frozen[k]);
+	free(w.frozen);
+	free(w.nfrozen);
 	topo_free(w.t);
 	return rc == -ENODATA ? 0 : 1;
 }

@@ -56,6 +56,7 @@ static const struct cli_cmd cmds[] = {
 	  "  --seed N          the seed of all randomness (printed otherwise)\n"
 	  "  --artifacts DIR   write each file's event log (JSON lines) to DIR\n"
 	  "  --fresh           rebuild networks between cases, not reset\n"
+	  "  --machines SPEC   run the networks across machines (local:N, ...)\n"
 	  "  --timeout SECS    a case's default time limit (300)\n"
 	  "  -n, --name NAME   name the first network of each file NAME" },
 	{ "plan", cmd_plan, "[--machines SPEC] [-v] [FILE | --topo SPEC]",

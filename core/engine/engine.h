@@ -111,6 +111,14 @@ int emu_fib_missing(struct emu *e, const unsigned char *down, bool ecmp,
 int emu_node_ask(struct emu *e, uint32_t node, const char *what, char **text,
 		 struct err *err);
 
+/* Across machines, what a node failure does to node's processes, on its
+ * machine: what "stop" (frozen), "kill", "recover" (thawed, and dead
+ * routing daemons started again), or "reset" (every node of every
+ * machine recovered so).  Returns how many processes, or -errno with err
+ * set. */
+int emu_node_fault(struct emu *e, uint32_t node, const char *what,
+		   struct err *err);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

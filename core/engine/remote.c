@@ -264,3 +264,33 @@ int emu_daemons_alive(struct emu *e, uint32_t node, int *total)
 	free(text);
 	return alive;
 }
+
+int emu_node_fault(struct emu *e, uint32_t node, const char *what,
+		   struct err *err)
+{
+	char msg[48], *text = NULL;
+	int n, count = 0;
+	uint32_t k;
+
+	if (!e->cluster)
+		return err_set(err, -EINVAL, "not across machines");
+	if (!strcmp(what, "reset")) {
+		for (k = 0; k < cluster_machines(e->cluster); k++) {
+			if (cluster_request(e->cluster, k, "reset", "", 0,
+					    &text, err))
+				return -EIO;
+			count += atoi(text);
+			free(text);
+		}
+		return count;
+	}
+	n = snprintf(msg, sizeof(msg), "%u %s", node,
+		     !strcmp(what, "kill") ? "kill" : "stop");
+	if (cluster_request(e->cluster, cluster_machine_of(e->cluster, node),
+			    !strcmp(what, "recover") ? "recover" : "fail", msg,
+			    n, &text, err))
+		return -EIO;
+	count = atoi(text);
+	free(text);
+	return count;
+}
