@@ -363,6 +363,26 @@ static int l_in_test(lua_State *L)
 }
 
 /* Adds fns to the methods of the type whose metatable is mt. */
+/* lunet._machine_set(net, name, up): machine name of a network across
+ * machines fails (up false) or recovers (docs/machines.md). */
+static int l_machine_set(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	bool up = lua_toboolean(L, 3);
+	struct err err;
+
+	lnet_need_running(L, n);
+	err_clear(&err);
+	if (emu_machine_set(n->emu, name, up, &err)) {
+		lua_pushstring(L, err.msg); /* the caller says where */
+		return lua_error(L);
+	}
+	levent(L, up ? "machine_recover" : "machine_fail", "net:s",
+	       n->topo->name, "machine:s", name, NULL);
+	return 0;
+}
+
 static void extend(lua_State *L, const char *mt, const luaL_Reg *fns)
 {
 	luaL_getmetatable(L, mt);
@@ -389,6 +409,7 @@ void lfault_open(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{ "_hold", l_hold },
 		{ "_in_test", l_in_test },
+		{ "_machine_set", l_machine_set },
 		{ NULL, NULL },
 	};
 

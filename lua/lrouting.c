@@ -5,6 +5,7 @@
  */
 #include <ev.h>
 #include <lauxlib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,6 +284,18 @@ static void watch_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (!k->n->emu) /* handed over or torn down */
 		return;
+	if (emu_remote(k->n->emu)) {
+		const char *gone[16];
+		int n = emu_remote_check(k->n->emu, gone, 16), g;
+
+		for (g = 0; g < n; g++) {
+			fprintf(stderr, "lunet: %s: machine %s is gone: the "
+				"emulation is degraded\n", t->name, gone[g]);
+			levent(k->M, "machine_down", "net:s", t->name,
+			       "machine:s", gone[g], NULL);
+		}
+		return;
+	}
 	for (i = 0; i < t->nnodes; i++) {
 		if (!t->nodes[i].routing)
 			continue;
@@ -305,9 +318,10 @@ void lrouting_watch(lua_State *L, struct lnet *n)
 {
 	struct lwatch *k;
 
-	/* Across machines the daemons are the workers' (not watched yet). */
-	if (n->watch || !topo_has_daemons(n->topo) ||
-	    (n->emu && emu_remote(n->emu)))
+	/* Across machines, the machines are watched: a worker that is
+	 * gone makes the emulation degraded. */
+	if (n->watch ||
+	    (!topo_has_daemons(n->topo) && !(n->emu && emu_remote(n->emu))))
 		return;
 	k = calloc(1, sizeof(*k));
 	if (k)

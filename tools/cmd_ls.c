@@ -1,6 +1,8 @@
 /* "lunet ls": the emulations recorded on this machine, with how many of
  * their routing daemons run. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +52,15 @@ static void format_daemons(const char *name, char *buf, size_t len)
 	topo_free(t);
 }
 
+/* Across machines: a machine of it is gone (core/cluster/coord.c). */
+static bool degraded(const char *name)
+{
+	char path[256];
+
+	return !state_path(path, sizeof(path), name, "degraded") &&
+	       access(path, F_OK) == 0;
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	struct state_info info;
@@ -72,6 +83,7 @@ int cmd_ls(int argc, char **argv)
 		format_daemons(names[i], daemons, sizeof(daemons));
 		printf("%-20s %-9s %7u %7u %8s %5s %8s\n", names[i],
 		       state_is_stale(&info) ? "stale" :
+		       degraded(names[i])    ? "degraded" :
 					       state_status_name(info.status),
 		       info.nnodes, info.nlinks, info.owner ? owner : "-",
 		       age, daemons);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,25 @@ static int worker_start(struct cluster *c, uint32_t k, struct err *err)
 	return 0;
 }
 
+/* Worker k is gone: the emulation is degraded, in the record, with why. */
+static void mark_gone(struct cluster *c, uint32_t k)
+{
+	char path[256];
+	FILE *f;
+
+	if (c->w[k].gone)
+		return;
+	c->w[k].gone = true;
+	if (state_path(path, sizeof(path), c->t->name, "degraded"))
+		return;
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "machine %s (%s): its worker is gone\n", c->m[k].name,
+		c->m[k].target);
+	fclose(f);
+}
+
 /* The reply to the last request sent to worker k, skipping progress; a
  * reply "error" becomes err. */
 static int worker_reply(struct cluster *c, uint32_t k, char **data,
@@ -412,11 +432,12 @@ static int worker_reply(struct cluster *c, uint32_t k, char **data,
 	for (;;) {
 		err_clear(&perr);
 		rc = proto_recv(&w->p, verb, data, &len, &perr);
-		if (rc == -ENODATA) {
-			w->gone = true;
-			return err_set(err, -EPIPE, "machine %s: the worker is "
-				       "gone (see the messages above)",
-				       c->m[k].name);
+		if (rc == -ENODATA || rc == -EPIPE) {
+			mark_gone(c, k);
+			return err_set(err, -EPIPE, "machine %s: its worker is "
+				       "gone (see %s/%s.worker.log); the "
+				       "emulation is degraded", c->m[k].name,
+				       c->dir, c->m[k].name);
 		}
 		if (rc)
 			return err_set(err, rc, "machine %s: %s", c->m[k].name,
@@ -800,10 +821,15 @@ int cluster_ping(struct cluster *c, const uint32_t *src, const uint32_t *dst,
 	}
 	/* Every machine probes at once. */
 	for (k = 0; k < c->n && !rc; k++)
-		if (len[k] && (rc = proto_send(&c->w[k].p, "ping", msg[k],
-					       len[k])))
+		if (len[k] && c->w[k].gone)
+			rc = err_set(err, -EPIPE, "machine %s is gone: the "
+				     "emulation is degraded", c->m[k].name);
+		else if (len[k] && (rc = proto_send(&c->w[k].p, "ping",
+						    msg[k], len[k]))) {
+			mark_gone(c, k);
 			err_set(err, rc, "machine %s: cannot send: %s",
 				c->m[k].name, strerror(-rc));
+		}
 	for (k = 0; k < c->n && !rc; k++) {
 		char *reply, *p, *e;
 
@@ -856,6 +882,46 @@ void cluster_adopt(struct cluster *c)
 	state_write(c->t, &c->info);
 }
 
+int cluster_check(struct cluster *c, uint32_t *gone, uint32_t max)
+{
+	struct pollfd p;
+	uint32_t k, n = 0;
+
+	for (k = 0; k < c->n; k++) {
+		if (c->w[k].gone || c->w[k].p.in < 0)
+			continue;
+		p = (struct pollfd){ .fd = c->w[k].p.in, .events = POLLIN };
+		/* A worker says nothing unasked: its input readable between
+		 * requests is its end. */
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+			mark_gone(c, k);
+			if (n < max)
+				gone[n++] = k;
+		}
+	}
+	return n;
+}
+
+int cluster_machine_find(const struct cluster *c, const char *name)
+{
+	uint32_t k;
+
+	for (k = 0; k < c->n; k++)
+		if (!strcmp(c->m[k].name, name))
+			return (int)k;
+	return -ENOENT;
+}
+
+int cluster_machine_set(struct cluster *c, uint32_t k, bool up,
+			struct err *err)
+{
+	if (k >= c->n)
+		return err_set(err, -ENOENT, "no machine %u", k + 1);
+	if (c->m[k].kind != CLUSTER_LOCAL)
+		return -EOPNOTSUPP;
+	return sim_machine_set(c->t->name, k, up, err);
+}
+
 uint32_t cluster_machines(const struct cluster *c)
 {
 	return c->n;
@@ -885,7 +951,7 @@ int cluster_request(struct cluster *c, uint32_t k, const char *verb,
 			       c->m[k].name);
 	rc = proto_send(&c->w[k].p, verb, payload, len);
 	if (rc) {
-		c->w[k].gone = true;
+		mark_gone(c, k);
 		return err_set(err, rc, "machine %s: cannot send: %s",
 			       c->m[k].name, strerror(-rc));
 	}

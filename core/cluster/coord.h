@@ -88,6 +88,21 @@ void cluster_release(struct cluster *c);
 /* Records this process as the owner (that daemon). */
 void cluster_adopt(struct cluster *c);
 
+/* Looks, without waiting, for workers that are gone (their machine or
+ * connection died): each is marked, the emulation recorded as degraded
+ * ("degraded" in its record says which), and its index put in gone (up
+ * to max).  Returns how many were found now. */
+int cluster_check(struct cluster *c, uint32_t *gone, uint32_t max);
+
+/* The index of machine name, or -ENOENT. */
+int cluster_machine_find(const struct cluster *c, const char *name);
+
+/* Cuts (up false) or restores machine k's data plane, the underlay its
+ * VXLAN links cross, leaving its worker's connection be: simulated
+ * machines only (-EOPNOTSUPP for the others). */
+int cluster_machine_set(struct cluster *c, uint32_t k, bool up,
+			struct err *err);
+
 uint32_t cluster_machines(const struct cluster *c);
 /* The machine node was placed on (UINT32_MAX: no such node). */
 uint32_t cluster_machine_of(const struct cluster *c, uint32_t node);

@@ -30,7 +30,12 @@
 #define MACHINE_RUN "/run/lunet-machine" /* inside a machine's /run */
 #define MSG 512
 #define IF_BRIDGE 2 /* the underlay's bridge */
+#define IF_DATA 3   /* the data plane's bridge, beside it */
 #define IF_ETH0 2   /* a machine's port on the underlay */
+#define IF_ETH1 3   /* and on the data plane */
+/* In the underlay's namespace: machine k's two ports. */
+#define IF_MGMT_K(k) (16 + 2 * (k))
+#define IF_DATA_K(k) (17 + 2 * (k))
 
 int sim_nspath(char *buf, size_t len, const char *emu, const char *machine)
 {
@@ -186,6 +191,8 @@ static int make_underlay(const char *emu, uint32_t n, struct sim_machine *m,
 			upath, strerror(-rc));
 	if (!rc && !(rc = ADD(b, rtnl_link_set(AT(b), 1, true, -1))) &&
 	    !(rc = ADD(b, rtnl_bridge_new(AT(b), "underlay", IF_BRIDGE, false,
+					  true))) &&
+	    !(rc = ADD(b, rtnl_bridge_new(AT(b), "data", IF_DATA, false,
 					  true))))
 		rc = ADD(b, rtnl_addr_new(AT(b), IF_BRIDGE, SIM_HOST,
 					  SIM_PLEN));
@@ -209,20 +216,36 @@ static int make_underlay(const char *emu, uint32_t n, struct sim_machine *m,
 			rc = err_set(err, mfd, "%s: %s", mpath, strerror(-mfd));
 			break;
 		}
+		char dname[16];
+
+		snprintf(dname, sizeof(dname), "d%u", k + 1);
 		struct rtnl_veth_end end[2] = {
 			{ .ifname = m[k].name, .netns_fd = ufd,
-			  .master = IF_BRIDGE, .up = true },
+			  .ifindex = IF_MGMT_K(k), .master = IF_BRIDGE,
+			  .up = true },
 			{ .ifname = "eth0", .netns_fd = mfd,
 			  .ifindex = IF_ETH0 },
 		};
+		struct rtnl_veth_end dend[2] = {
+			{ .ifname = dname, .netns_fd = ufd,
+			  .ifindex = IF_DATA_K(k), .master = IF_DATA,
+			  .up = true },
+			{ .ifname = "eth1", .netns_fd = mfd,
+			  .ifindex = IF_ETH1 },
+		};
 		rc = ADD(b, rtnl_veth_new(AT(b), end, 0));
+		if (!rc)
+			rc = ADD(b, rtnl_veth_new(AT(b), dend, 0));
 		if (!rc && (rc = nl_batch_send(nl, b, &f)))
 			err_set(err, rc, "local machines: underlay link to %s: "
 				"%s", m[k].name, strerror(-rc));
 		nl_batch_reset(b);
 		close(mfd);
 		if (!rc && !(rc = ADD(b, rtnl_link_set(AT(b), 1, true, -1))) &&
-		    !(rc = ADD(b, rtnl_link_set(AT(b), IF_ETH0, true, -1))))
+		    !(rc = ADD(b, rtnl_link_set(AT(b), IF_ETH0, true, -1))) &&
+		    !(rc = ADD(b, rtnl_link_set(AT(b), IF_ETH1, true, -1))) &&
+		    !(rc = ADD(b, rtnl_addr_new(AT(b), IF_ETH1,
+						SIM_DATA + k + 1, SIM_PLEN))))
 			rc = ADD(b, rtnl_addr_new(AT(b), IF_ETH0, m[k].addr,
 						  SIM_PLEN));
 		if (!rc)
@@ -253,8 +276,9 @@ static int write_file(const char *path, const char *data, size_t len,
 static void sshd_child(const char *mpath, const char *dir,
 		       const struct sim_machine *m, int log)
 {
-	char path[256], conf[1024], ip[INET_ADDRSTRLEN];
+	char path[256], conf[1024], ip[INET_ADDRSTRLEN], dip[INET_ADDRSTRLEN];
 	struct in_addr a = { htonl(m->addr) };
+	struct in_addr d = { htonl(SIM_DATA + (m->addr - SIM_NET)) };
 	char *hk, *ak;
 	size_t hlen, alen;
 	int null = open("/dev/null", O_RDONLY);
@@ -291,8 +315,10 @@ static void sshd_child(const char *mpath, const char *dir,
 		 "KbdInteractiveAuthentication no\n"
 		 "UsePAM no\nStrictModes no\nUseDNS no\nPrintMotd no\n"
 		 "PrintLastLog no\nMaxSessions 256\nMaxStartups 256\n"
-		 "AcceptEnv LUNET_* TERM\nSetEnv LUNET_MACHINE=%s\n",
-		 m->name, inet_ntop(AF_INET, &a, ip, sizeof(ip)), m->name);
+		 "AcceptEnv LUNET_* TERM\n"
+		 "SetEnv LUNET_MACHINE=%s LUNET_UNDERLAY_ADDR=%s\n",
+		 m->name, inet_ntop(AF_INET, &a, ip, sizeof(ip)), m->name,
+		 inet_ntop(AF_INET, &d, dip, sizeof(dip)));
 	if (write_file(MACHINE_RUN "/sshd_config", conf, strlen(conf), 0600)) {
 		dprintf(2, "lunet: machine %s: cannot write sshd_config\n",
 			m->name);
@@ -477,5 +503,28 @@ int sim_down(const char *emu, uint32_t n, const struct sim_machine *m,
 		if (r && r != -ENOENT && !rc)
 			rc = r;
 	}
+	return rc;
+}
+
+int sim_machine_set(const char *emu, uint32_t k, bool up, struct err *err)
+{
+	char upath[NETNS_PATHSIZ];
+	struct nl_batch *b = nl_batch_new(4096);
+	int home, rc;
+
+	if (!b)
+		return err_set(err, -ENOMEM, "out of memory");
+	home = netns_open_self();
+	rc = home < 0 ? home : sim_nspath(upath, sizeof(upath), emu, "underlay");
+	if (!rc)
+		rc = ADD(b, rtnl_link_set(AT(b), IF_DATA_K(k), up, -1));
+	if (!rc)
+		rc = send_in(upath, home, b, err, up ? "machine recovery" :
+						      "machine failure");
+	else
+		err_set(err, rc, "machine m%u: %s", k + 1, strerror(-rc));
+	if (home >= 0)
+		close(home);
+	nl_batch_free(b);
 	return rc;
 }

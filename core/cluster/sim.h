@@ -15,10 +15,17 @@
  *
  * The coordinator's ssh runs in the underlay namespace, which has
  * 198.18.255.254, with a key made for the emulation.
+ *
+ * The links between machines (VXLAN) run on a second network of their
+ * own, as a data plane beside the management network ssh uses: machine k
+ * is 198.19.0.<k>/16 on its eth1, on a second bridge.  A machine's
+ * failure (sim_machine_set()) cuts its data plane alone, so that every
+ * link to it goes dark at once while its worker still answers.
  */
 #ifndef LUNET_SIM_H
 #define LUNET_SIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +36,7 @@
 #define SIM_NET 0xc6120000u  /* 198.18.0.0/16 */
 #define SIM_PLEN 16
 #define SIM_HOST 0xc612fffeu /* 198.18.255.254, the underlay's own */
+#define SIM_DATA 0xc6130000u /* 198.19.0.0/16: the machines' data plane */
 
 struct sim_machine {
 	char name[16];  /* "m1" */
@@ -56,5 +64,8 @@ int sim_up(const char *emu, const char *dir, uint32_t n,
  * by their namespaces alone.  Returns 0 or the first -errno. */
 int sim_down(const char *emu, uint32_t n, const struct sim_machine *m,
 	     char *const clean_argv[]);
+
+/* Cuts (up false) or restores machine k's (0-based) data plane. */
+int sim_machine_set(const char *emu, uint32_t k, bool up, struct err *err);
 
 #endif

@@ -119,6 +119,18 @@ int emu_node_ask(struct emu *e, uint32_t node, const char *what, char **text,
 int emu_node_fault(struct emu *e, uint32_t node, const char *what,
 		   struct err *err);
 
+/* Across machines: the machines found gone since the last call (their
+ * names into names, max at most); the emulation is then degraded. */
+int emu_remote_check(struct emu *e, const char **names, int max);
+
+/* Across machines: machine name fails (up false: every link between it
+ * and the others goes dark at once, as when its top-of-rack switch or
+ * hypervisor dies; its nodes run on, cut off) or recovers.  A simulated
+ * machine's data plane is cut; a real machine's links to the others are
+ * set down instead.  Returns 0 or -errno with err set. */
+int emu_machine_set(struct emu *e, const char *name, bool up,
+		    struct err *err);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

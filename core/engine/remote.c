@@ -294,3 +294,53 @@ int emu_node_fault(struct emu *e, uint32_t node, const char *what,
 	free(text);
 	return count;
 }
+
+int emu_remote_check(struct emu *e, const char **names, int max)
+{
+	uint32_t gone[16];
+	int n, k;
+
+	if (!e->cluster)
+		return 0;
+	n = cluster_check(e->cluster, gone, max < 16 ? max : 16);
+	for (k = 0; k < n; k++)
+		names[k] = cluster_machine_name(e->cluster, gone[k]);
+	return n;
+}
+
+int emu_machine_set(struct emu *e, const char *name, bool up,
+		    struct err *err)
+{
+	uint32_t *cut, n = 0, l, k;
+	int m, rc;
+
+	if (!e->cluster)
+		return err_set(err, -EINVAL, "network '%s' runs on this machine "
+			       "alone: it has no machine '%s'", e->topo->name,
+			       name);
+	m = cluster_machine_find(e->cluster, name);
+	if (m < 0)
+		return err_set(err, -ENOENT, "network '%s' has no machine '%s'",
+			       e->topo->name, name);
+	rc = cluster_machine_set(e->cluster, (uint32_t)m, up, err);
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	/* A real machine's underlay is not ours to cut: its links to the
+	 * other machines go down instead, at both ends. */
+	cut = malloc((e->topo->nlinks + 1) * sizeof(*cut));
+	if (!cut)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (l = 0; l < e->topo->nlinks; l++) {
+		uint32_t a = cluster_machine_of(e->cluster,
+						topo_link_node(e->topo, l, 0));
+		uint32_t b = cluster_machine_of(e->cluster,
+						topo_link_node(e->topo, l, 1));
+
+		k = (uint32_t)m;
+		if (a != b && (a == k || b == k))
+			cut[n++] = l;
+	}
+	rc = emu_remote_links_set(e, cut, n, up, err);
+	free(cut);
+	return rc;
+}

@@ -257,4 +257,26 @@ function net_methods.converged(net, o)
   end
 end
 
+-- net:machine(name): a machine of a network across machines
+-- (--machines), with fail() (every link between it and the other machines
+-- goes dark at once) and recover().
+local machine_methods = {}
+local machine_mt = { __index = machine_methods,
+                     __name = "lunet.machine",
+                     __tostring = function(m) return "machine " .. m.name end }
+
+local function machine_set(m, up)
+  local ok, why = pcall(lunet._machine_set, m.net, m.name, up)
+  if not ok then error(why, 3) end
+end
+function machine_methods.fail(m) machine_set(m, false) end
+function machine_methods.recover(m) machine_set(m, true) end
+
+function net_methods.machine(net, name)
+  if type(name) ~= "string" then
+    error("net:machine(name): the name must be a string", 2)
+  end
+  return setmetatable({ net = net, name = name }, machine_mt)
+end
+
 return lunet
