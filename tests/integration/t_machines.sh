@@ -21,7 +21,7 @@ gone() {
 	assert_clean "$e"
 	left=
 	for p in /proc/[0-9]*/cmdline; do
-		c=$(tr '\0' ' ' <"$p" 2>/dev/null) || continue
+		c=$( { tr '\0' ' ' <"$p"; } 2>/dev/null) || continue
 		case "$c" in *"/run/lunet/$e/"*) left="$left
   $c" ;; esac
 	done
@@ -55,7 +55,7 @@ ls /run/netns | grep -F "lunet-$e-" | grep -qv -- "-+" && fail "node namespaces 
 
 # A core's links to the pods on other machines are VXLAN devices.
 expect_ok "$LUNET" exec "$e" core1 ip -d -o link show
-grep -q "vxlan id [0-9]* remote 198.18.0.[0-9]* local 198.18.0.[0-9]*" "$TMP/out" ||
+grep -q "vxlan id [0-9]* remote 198.19.0.[0-9]* local 198.19.0.[0-9]*" "$TMP/out" ||
 	fail "core1 has no VXLAN link"
 vx=$(awk -F': ' '/vxlan id/ { sub(/@.*/, "", $2); print $2; exit }' "$TMP/out")
 mtu=$(grep -F " $vx@" "$TMP/out" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
@@ -94,8 +94,58 @@ console "link core1 $agg up" "core1 ping -c 1 -W 2 $peer" pingall
 grep -q " 1 received" "$TMP/out" || fail "core1 does not reach $agg once the link is up"
 grep -q "pingall: 240/240" "$TMP/out" || fail "pingall not restored"
 
+# A machine fails: every link between it and the others goes dark at
+# once (its data plane cut, its worker still answering); it recovers.
+console 'lua net:machine("m2"):fail()' pingall
+grep -q "pairs reachable" "$TMP/out" || fail "no pingall after the machine failure"
+grep -q "pingall: 240/240" "$TMP/out" && fail "a machine failure changed nothing"
+console 'lua net:machine("m2"):recover()' pingall
+grep -q "pingall: 240/240" "$TMP/out" || fail "pingall not restored after the machine recovered"
+console 'lua net:machine("m9"):fail()'
+grep -q "has no machine 'm9'" "$TMP/out" || fail "an unknown machine is not named"
+
+# A worker that dies leaves the emulation degraded, naming its machine.
+for p in /proc/[0-9]*/cmdline; do
+	case "$( { tr '\0' ' ' <"$p"; } 2>/dev/null)" in
+	*"lunet worker $e ") w=${p#/proc/}; w=${w%/cmdline} ;;
+	esac
+done
+[ -n "${w:-}" ] || fail "no worker of $e found"
+kill -9 "$w"
+for i in $(seq 50); do
+	"$LUNET" ls | grep -qE "^$e +degraded" && break
+	sleep 0.1
+done
+expect_ok "$LUNET" ls
+grep -qE "^$e +degraded" "$TMP/out" || fail "ls does not show $e degraded"
+grep -q "its worker is gone" "/run/lunet/$e/degraded" || fail "the record does not say which machine"
+console pingall
+grep -q "is gone: the emulation is degraded" "$TMP/out" || fail "pingall does not name the lost machine"
+
 expect_ok "$LUNET" down "$e"
 gone "$e" $pids
+
+# A scenario across machines: a spine of a BGP fabric fails and recovers,
+# the FIBs checked on each machine.
+e=$(emu_name test)
+sc=$(topo scenario.lua <<L
+local net = lunet.topo.leafspine{ spines = 2, leaves = 4, hosts_per_leaf = 1,
+                                  routing = "bgp", name = "$e" }
+lunet.test("a spine dies and comes back, across machines", function()
+  net:start()
+  net:converged{ within = "30s", ecmp = true }
+  net:node("spine1"):fail()
+  net:converged{ within = "30s", ecmp = true }
+  assert(net:pingall().loss == 0)
+  net:node("spine1"):recover()
+  net:converged{ within = "30s", ecmp = true }
+  assert(net:node("leaf1"):vtysh("show bgp summary json").ipv4Unicast.peerCount == 2)
+end)
+L
+)
+expect_ok "$LUNET" test --machines local:2 "$sc"
+grep -q "^ok 1" "$TMP/out" || fail "the scenario across machines failed"
+gone "$e"
 
 # A routed fabric across two machines: FRR on each router, BGP sessions
 # over VXLAN, every pair reachable once they are up; vtysh reaches the
