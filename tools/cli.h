@@ -110,6 +110,9 @@ int cmd_console(int argc, char **argv);
  * stdio by its coordinator. */
 int cmd_worker(int argc, char **argv);
 
+/* "lunet k8s manifests" (tools/cmd_k8s.c). */
+int cmd_k8s(int argc, char **argv);
+
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);
 

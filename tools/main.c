@@ -79,6 +79,15 @@ static const struct cli_cmd cmds[] = {
 	  "Run COMMAND inside NODE of emulation NAME, with the terminal\n"
 	  "and exit status of the command." },
 	{ "ls", cmd_ls, "", "List emulations: status, nodes, links, owner." },
+	{ "k8s", cmd_k8s, "manifests [--workers N] [--namespace NS] [--name NAME] [--image IMAGE]",
+	  "Print the Kubernetes manifests (a namespace, a headless Service,\n"
+	  "a StatefulSet of privileged worker pods with the kernel settings\n"
+	  "they need) that make N pods the machines of\n"
+	  "--machines k8s:NS/NAME:N.  See docs/machines.md.\n"
+	  "  -w, --workers N     worker pods (2)\n"
+	  "  --namespace NS      the namespace (lunet)\n"
+	  "  -n, --name NAME     the StatefulSet and Service (lunet-worker)\n"
+	  "  -i, --image IMAGE   an image with lunet in it (lunet:latest)" },
 	{ "worker", cmd_worker, "NAME",
 	  "One machine's part of an emulation across machines, driven over\n"
 	  "its standard input and output by the lunet that placed it there\n"
