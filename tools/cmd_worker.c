@@ -27,6 +27,7 @@
 #include "core/cluster/proto.h"
 #include "core/engine/engine.h"
 #include "core/engine/fault.h"
+#include "core/impair/impair.h"
 #include "core/sys/proc.h"
 #include "core/observe/probe.h"
 #include "core/routing/routing.h"
@@ -444,6 +445,41 @@ static int do_fault(struct worker *w, const char *verb, const char *msg)
 	return proto_sendf(&w->p, "ok", "%d", count);
 }
 
+/* "impair L SIDE SPEC": the direction leaving end SIDE of link L (ours)
+ * set to SPEC (emu_impair_encode()); "impair_get L SIDE": its spec's
+ * line, then its counts'. */
+static int do_impair(struct worker *w, const char *verb, const char *msg)
+{
+	struct impair_spec spec;
+	struct impair_counts c;
+	unsigned l, side;
+	struct err err;
+	char line[256];
+	int n, rc;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (sscanf(msg, "%u %u %n", &l, &side, &n) != 2 ||
+	    l >= w->t->nlinks || side > 1 ||
+	    !emu_node_local(w->e, topo_link_node(w->t, l, (int)side)))
+		return proto_sendf(&w->p, "error", "no such link end here");
+	if (!strcmp(verb, "impair_get")) {
+		emu_impair_get(w->e, l, (int)side, &spec, &c);
+		if (emu_impair_encode(&spec, line, sizeof(line)) < 0)
+			return proto_sendf(&w->p, "error", "impairment too long");
+		return proto_sendf(&w->p, "ok", "%s\n%" PRIu64 " %" PRIu64
+				   " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+				   PRIu64 " %" PRIu64 " %" PRIu64 "\n", line,
+				   c.seen, c.lost, c.corrupted, c.duplicated,
+				   c.delayed, c.held, c.reordered, c.overflow);
+	}
+	if (emu_impair_decode(msg + n, &spec))
+		return proto_sendf(&w->p, "error", "a bad impairment");
+	err_clear(&err);
+	rc = emu_impair(w->e, l, (int)side, &spec, &err);
+	return rc ? reply_err(w, &err, rc) : proto_send(&w->p, "ok", "", 0);
+}
+
 int cmd_worker(int argc, char **argv)
 {
 	char verb[PROTO_VERB_MAX], *msg, host[64] = "";
@@ -495,6 +531,8 @@ int cmd_worker(int argc, char **argv)
 			rc = do_fib(&w, msg);
 		else if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
 			rc = do_node(&w, verb, msg);
+		else if (!strcmp(verb, "impair") || !strcmp(verb, "impair_get"))
+			rc = do_impair(&w, verb, msg);
 		else if (!strcmp(verb, "fail") || !strcmp(verb, "recover") ||
 			 !strcmp(verb, "reset"))
 			rc = do_fault(&w, verb, msg);

@@ -131,6 +131,12 @@ int emu_remote_check(struct emu *e, const char **names, int max);
 int emu_machine_set(struct emu *e, const char *name, bool up,
 		    struct err *err);
 
+/* An impairment as text, exactly (the worker protocol's), and back:
+ * the length written or -ENOSPC; 0 or -EPROTO. */
+struct impair_spec;
+int emu_impair_encode(const struct impair_spec *s, char *buf, size_t len);
+int emu_impair_decode(const char *text, struct impair_spec *s);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

@@ -133,6 +133,13 @@ int emu_remote_start(struct emu *e, struct err *err);
 int emu_remote_stop(struct emu *e, struct err *err);
 int emu_remote_links_set(struct emu *e, const uint32_t *links, size_t n,
 			 bool up, struct err *err);
+struct impair_spec;
+struct impair_counts;
+int emu_remote_impair(struct emu *e, uint32_t link, int from,
+		      const struct impair_spec *s, struct err *err);
+int emu_remote_impair_get(struct emu *e, uint32_t link, int side,
+			  struct impair_spec *s, struct impair_counts *c);
+
 
 /* stp.c */
 int emu_wait_stp(struct emu *e, struct err *err);

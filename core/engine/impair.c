@@ -444,9 +444,6 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 	struct end x;
 	uint32_t side;
 
-	if (e->cluster)
-		return err_set(err, -EOPNOTSUPP, "impairments of an emulation "
-			       "across machines are not supported yet");
 	int rc = 0;
 
 	if (link >= e->topo->nlinks)
@@ -463,6 +460,10 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 		s.seed &= (1ull << 53) - 1; /* a Lua integer, a double */
 		s.seeded = true;
 	}
+	/* Across machines each end is its machine's to impair, with the
+	 * seed drawn here, once for both. */
+	if (e->cluster)
+		return emu_remote_impair(e, link, from, &s, err);
 	if (impair_spec_empty(&s) && !e->imp)
 		return 0;
 	m = imp_get(e, &rc);
@@ -486,6 +487,8 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 int emu_impair_get(struct emu *e, uint32_t link, int side,
 		   struct impair_spec *s, struct impair_counts *c)
 {
+	if (e->cluster)
+		return emu_remote_impair_get(e, link, side, s, c);
 	struct impair_cfg cfg;
 	struct relay_stats rs;
 	uint32_t id = 2 * link + (uint32_t)side;

@@ -14,6 +14,7 @@
 #include "core/cluster/coord.h"
 #include "core/engine/engine_int.h"
 #include "core/engine/neigh.h"
+#include "core/impair/impair.h"
 #include "core/routing/routing.h"
 #include "topo/machines.h"
 #include "topo/place.h"
@@ -342,5 +343,90 @@ int emu_machine_set(struct emu *e, const char *name, bool up,
 	}
 	rc = emu_remote_links_set(e, cut, n, up, err);
 	free(cut);
+	return rc;
+}
+
+int emu_impair_encode(const struct impair_spec *s, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%" PRIu64 " %" PRIu64 " %a %a %a %a %"
+			 PRIu64 " %u %" PRIu64 " %d", s->delay_ns,
+			 s->jitter_ns, s->loss, s->corrupt, s->dup,
+			 s->reorder, s->rate, s->limit, s->seed, s->seeded);
+
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int emu_impair_decode(const char *text, struct impair_spec *s)
+{
+	int seeded;
+
+	memset(s, 0, sizeof(*s));
+	if (sscanf(text, "%" SCNu64 " %" SCNu64 " %la %la %la %la %" SCNu64
+		   " %u %" SCNu64 " %d", &s->delay_ns, &s->jitter_ns, &s->loss,
+		   &s->corrupt, &s->dup, &s->reorder, &s->rate, &s->limit,
+		   &s->seed, &seeded) != 10)
+		return -EPROTO;
+	s->seeded = seeded;
+	return 0;
+}
+
+int emu_remote_impair(struct emu *e, uint32_t link, int from,
+		      const struct impair_spec *s, struct err *err)
+{
+	char msg[256], *reply;
+	uint32_t side;
+	int n, rc;
+
+	if (link >= e->topo->nlinks)
+		return err_set(err, -EINVAL, "no link %u", link);
+	for (side = 0; side < 2; side++) {
+		if (from >= 0 && (uint32_t)from != side)
+			continue;
+		n = snprintf(msg, sizeof(msg), "%u %u ", link, side);
+		rc = emu_impair_encode(s, msg + n, sizeof(msg) - n);
+		if (rc < 0)
+			return err_set(err, rc, "impairment too long");
+		rc = cluster_request(e->cluster,
+				     cluster_machine_of(e->cluster,
+							topo_link_node(e->topo,
+								       link,
+								       side)),
+				     "impair", msg, n + rc, &reply, err);
+		if (rc)
+			return rc;
+		free(reply);
+	}
+	return 0;
+}
+
+int emu_remote_impair_get(struct emu *e, uint32_t link, int side,
+			  struct impair_spec *s, struct impair_counts *c)
+{
+	char msg[32], *reply = NULL, *counts;
+	int n, rc;
+
+	memset(s, 0, sizeof(*s));
+	memset(c, 0, sizeof(*c));
+	if (link >= e->topo->nlinks || side < 0 || side > 1)
+		return -EINVAL;
+	n = snprintf(msg, sizeof(msg), "%u %d", link, side);
+	rc = cluster_request(e->cluster,
+			     cluster_machine_of(e->cluster,
+						topo_link_node(e->topo, link,
+							       side)),
+			     "impair_get", msg, n, &reply, NULL);
+	if (rc)
+		return rc;
+	/* The spec's line, then the counts'. */
+	counts = strchr(reply, '\n');
+	rc = emu_impair_decode(reply, s);
+	if (!rc && (!counts ||
+		    sscanf(counts + 1, "%" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %" SCNu64, &c->seen, &c->lost, &c->corrupted,
+			   &c->duplicated, &c->delayed, &c->held,
+			   &c->reordered, &c->overflow) != 8))
+		rc = -EPROTO;
+	free(reply);
 	return rc;
 }

@@ -104,6 +104,19 @@ grep -q "pingall: 240/240" "$TMP/out" || fail "pingall not restored after the ma
 console 'lua net:machine("m9"):fail()'
 grep -q "has no machine 'm9'" "$TMP/out" || fail "an unknown machine is not named"
 
+# Impairments on a link between machines: each end's direction on its
+# own machine, the seed drawn once for both.
+expect_ok "$LUNET" impair "$e" core1 "$agg" --delay 20ms
+expect_ok "$LUNET" exec "$e" core1 ping -c 3 -i 0.2 "$peer"
+rtt=$(sed -n 's|.*= \([0-9.]*\)/.*|\1|p' "$TMP/out")
+awk -v r="$rtt" 'BEGIN { exit !(r >= 40) }' || fail "min rtt $rtt ms over a link delayed 20 ms each way"
+expect_ok "$LUNET" impair "$e" core1 "$agg"
+[ "$(grep -c "delay 20ms seed" "$TMP/out")" = 2 ] || fail "both directions not shown delayed"
+seeds=$(sed -n 's/.* seed \([0-9]*\) .*/\1/p' "$TMP/out" | sort -u | wc -l)
+[ "$seeds" = 1 ] || fail "the two ends do not share one seed"
+grep -q "seen [1-9]" "$TMP/out" || fail "no packets counted by the impaired ends"
+expect_ok "$LUNET" impair "$e" core1 "$agg" clear
+
 # A worker that dies leaves the emulation degraded, naming its machine.
 for p in /proc/[0-9]*/cmdline; do
 	case "$( { tr '\0' ' ' <"$p"; } 2>/dev/null)" in
