@@ -204,6 +204,35 @@ expect_ok "$LUNET" clean
 grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
 gone "$e" $pids
 
+# A link between two machines down breaks exactly the paths that the
+# same link down breaks on one machine (the same failed pairs), and up
+# restores them all.
+cut=$(topo cut.lua <<'L'
+local net = lunet.topo.fattree{ k = 4, name = os.getenv("E") }
+net:place("core1", "m1"); net:place("agg3_1", "m2")  -- a link between machines
+net:start()
+local l = net:link_between("core1", "agg3_1")
+l:down()
+local lines = {}
+for _, f in ipairs(net:pingall().failed) do lines[#lines + 1] = f[1] .. " " .. f[2] end
+table.sort(lines)
+print("failed " .. #lines)
+for _, x in ipairs(lines) do print(x) end
+l:up()
+print("after up: loss " .. net:pingall().loss)
+net:stop()
+L
+)
+e1=$(emu_name cut1)
+e3=$(emu_name cut3)
+E=$e1 "$LUNET" run "$cut" 2>&1 | grep -v "^lunet:" >"$TMP/one" || true
+E=$e3 "$LUNET" run --machines local:3 "$cut" 2>&1 | grep -v "^lunet:" >"$TMP/three" || true
+grep -q "^failed [1-9]" "$TMP/one" || { cat "$TMP/one"; fail "the link down broke nothing on one machine"; }
+diff "$TMP/one" "$TMP/three" || fail "across machines, the link down broke other paths than on one machine"
+grep -q "after up: loss 0" "$TMP/three" || fail "the link up did not restore every path"
+gone "$e1"
+gone "$e3"
+
 # A coordinator killed mid-run: its workers take their parts down, and
 # "lunet clean" removes the machines.
 e=$(emu_name kill)
