@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ev.h>
@@ -26,7 +27,45 @@ struct lprobe {
 	struct stream_opts o;
 	size_t n;
 	bool single; /* one pair: a result, not an array of them */
+	/* Across machines: the flows' nodes, the machines' streams, polled
+	 * for their results. */
+	struct emu *e;
+	uint32_t *src, *dst;
+	struct emu_probe *rp;
+	struct stream_result *res;
+	ev_timer poll;
+	char why[256]; /* a poll that failed */
 };
+
+static void remote_free(struct lprobe *p)
+{
+	if (p->e)
+		ev_timer_stop(EV_DEFAULT, &p->poll);
+	emu_probe_free(p->rp);
+	free(p->src);
+	free(p->dst);
+	free(p->res);
+	p->rp = NULL;
+	p->src = p->dst = NULL;
+	p->res = NULL;
+	p->e = NULL;
+}
+
+static void on_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct lprobe *p = container_of(t, struct lprobe, poll);
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	rc = emu_probe_poll(p->e, p->rp, p->res, &err);
+	if (rc == 0)
+		return; /* again in a moment */
+	if (rc < 0)
+		snprintf(p->why, sizeof(p->why), "%s", err.msg);
+	ev_timer_stop(loop, t);
+	ltime_done(&p->w);
+}
 
 static void on_done(void *arg)
 {
@@ -39,6 +78,8 @@ static void probe_cancel(struct ltime_wait *w)
 
 	if (p->s)
 		stream_stop(p->s);
+	if (p->e)
+		ev_timer_stop(EV_DEFAULT, &p->poll);
 }
 
 static int probe_gc(lua_State *L)
@@ -47,6 +88,7 @@ static int probe_gc(lua_State *L)
 
 	stream_free(p->s);
 	p->s = NULL;
+	remote_free(p);
 	return 0;
 }
 
@@ -68,7 +110,10 @@ static void push_result(lua_State *L, struct lprobe *p, size_t i, int names)
 	static const char *protos[] = { "icmp", "udp" };
 	struct stream_result r;
 
-	stream_result(p->s, i, &r);
+	if (p->res)
+		r = p->res[i];
+	else
+		stream_result(p->s, i, &r);
 	lua_createtable(L, 0, 16);
 	luaL_setmetatable(L, RESULT_MT);
 	lua_rawgeti(L, names, (lua_Integer)(2 * i + 1));
@@ -130,6 +175,8 @@ static int probe_k(lua_State *L, int status, lua_KContext ctx)
 	struct lnet *n = lnet_check(L, 1);
 	size_t i;
 
+	if (p->why[0])
+		return luaL_error(L, "probe: %s", p->why);
 	if (!p->single)
 		lua_createtable(L, (int)p->n, 0);
 	for (i = 0; i < p->n; i++) {
@@ -141,6 +188,7 @@ static int probe_k(lua_State *L, int status, lua_KContext ctx)
 	}
 	stream_free(p->s);
 	p->s = NULL;
+	remote_free(p);
 	return 1;
 }
 
@@ -202,9 +250,23 @@ static void add_flow(lua_State *L, struct lnet *n, struct lprobe *p, int ia,
 	if (!ip)
 		luaL_error(L, "probe: node %s has no address to probe",
 			   n->topo->nodes[b].name);
-	emu_nspath(n->emu, a, src, sizeof(src));
-	emu_nspath(n->emu, b, dst, sizeof(dst));
-	rc = stream_add(p->s, src, dst, ip);
+	if (emu_remote(n->emu)) {
+		uint32_t *ns = realloc(p->src, (p->n + 1) * sizeof(*ns)), *nd;
+
+		if (ns)
+			p->src = ns;
+		nd = ns ? realloc(p->dst, (p->n + 1) * sizeof(*nd)) : NULL;
+		if (!nd)
+			luaL_error(L, "out of memory");
+		p->dst = nd;
+		p->src[p->n] = a;
+		p->dst[p->n] = b;
+		rc = 0;
+	} else {
+		emu_nspath(n->emu, a, src, sizeof(src));
+		emu_nspath(n->emu, b, dst, sizeof(dst));
+		rc = stream_add(p->s, src, dst, ip);
+	}
 	if (rc < 0)
 		luaL_error(L, "probe %s->%s: cannot open its sockets: %s",
 			   n->topo->nodes[a].name, n->topo->nodes[b].name,
@@ -236,7 +298,7 @@ static int l_probe(lua_State *L)
 	names = top + 2;
 	p->single = single;
 	read_opts(L, opts, &p->o);
-	lnet_need_here(L, n, "probing");
+	lnet_need_running(L, n);
 	rc = stream_new(EV_DEFAULT, &p->o, &p->s);
 	if (rc)
 		return luaL_error(L, "probe: %s", strerror(-rc));
@@ -265,6 +327,24 @@ static int l_probe(lua_State *L)
 	       "duration:f", p->o.duration, NULL);
 	lua_settop(L, names);
 	p->w.cancel = probe_cancel;
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		/* Each source's machine runs its flows; the results are
+		 * asked for once they should be in. */
+		err_clear(&err);
+		p->res = calloc(p->n + 1, sizeof(*p->res));
+		if (!p->res)
+			return luaL_error(L, "out of memory");
+		if (emu_probe_start(n->emu, &p->o, p->src, p->dst, p->n,
+				    &p->rp, &err))
+			return luaL_error(L, "probe: %s", err.msg);
+		p->e = n->emu;
+		ev_timer_init(&p->poll, on_poll,
+			      p->o.duration + p->o.timeout + 0.05, 0.2);
+		ev_timer_start(EV_DEFAULT, &p->poll);
+		return ltime_wait(L, &p->w, ud, probe_k);
+	}
 	stream_start(p->s, on_done, p);
 	return ltime_wait(L, &p->w, ud, probe_k);
 }

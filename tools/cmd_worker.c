@@ -16,6 +16,7 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "core/impair/impair.h"
 #include "core/sys/proc.h"
 #include "core/observe/probe.h"
+#include "core/observe/stream.h"
 #include "core/routing/routing.h"
 #include "core/sys/intr.h"
 #include "core/sys/netns.h"
@@ -38,8 +40,21 @@
 #include "topo/serial.h"
 #include "topo/topo.h"
 
+struct wprobe {
+	unsigned id;
+	struct stream *s;
+	size_t n;
+	bool done;
+	struct wprobe *next;
+};
+
 struct worker {
 	struct proto p;
+	struct ev_loop *loop;
+	ev_io in;    /* the coordinator's requests */
+	int rc;      /* why the loop ended */
+	struct wprobe *probes; /* probe streams running or done */
+	unsigned next_probe;
 	struct topo *t;
 	struct emu *e;
 	uint32_t addr; /* our underlay address */
@@ -480,13 +495,200 @@ static int do_impair(struct worker *w, const char *verb, const char *msg)
 	return rc ? reply_err(w, &err, rc) : proto_send(&w->p, "ok", "", 0);
 }
 
+static void probes_free(struct worker *w)
+{
+	struct wprobe *p;
+
+	while ((p = w->probes)) {
+		w->probes = p->next;
+		stream_free(p->s);
+		free(p);
+	}
+}
+
+static void probe_done(void *arg)
+{
+	((struct wprobe *)arg)->done = true;
+}
+
+/* "probe": "PROTO RATE DURATION TIMEOUT" (proto 0 icmp, 1 udp), then a
+ * line "SRC DSTNODE" per flow, from our nodes; the stream starts on our
+ * loop and the reply is its id at once.  "probe_result ID": "pending", or
+ * a line per flow: sent received late errors skipped loss rtt_min rtt_avg
+ * rtt_max outage outages (then the probe is forgotten). */
+static int do_probe(struct worker *w, const char *verb, const char *msg)
+{
+	struct stream_opts o = { 0 };
+	char src[NETNS_PATHSIZ], dst[NETNS_PATHSIZ], *out = NULL;
+	struct wprobe *p, **pp;
+	const char *q;
+	unsigned proto, a, b, id;
+	size_t olen = 0, i;
+	FILE *f;
+	int rc;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (!strcmp(verb, "probe_result")) {
+		if (sscanf(msg, "%u", &id) != 1)
+			return proto_sendf(&w->p, "error", "a bad probe id");
+		for (pp = &w->probes; *pp && (*pp)->id != id; pp = &(*pp)->next)
+			;
+		if (!*pp)
+			return proto_sendf(&w->p, "error", "no probe %u", id);
+		p = *pp;
+		if (!p->done)
+			return proto_send(&w->p, "ok", "pending", 7);
+		f = open_memstream(&out, &olen);
+		for (i = 0; f && i < p->n; i++) {
+			struct stream_result r;
+
+			stream_result(p->s, i, &r);
+			fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				" %" PRIu64 " %a %a %a %a %a %" PRIu64 "\n",
+				r.sent, r.received, r.late, r.errors,
+				r.skipped, r.loss, r.rtt_min, r.rtt_avg,
+				r.rtt_max, r.outage, r.outages);
+		}
+		if (f)
+			fclose(f);
+		*pp = p->next;
+		stream_free(p->s);
+		free(p);
+		rc = out ? proto_send(&w->p, "ok", out, olen) :
+			   proto_sendf(&w->p, "error", "out of memory");
+		free(out);
+		return rc;
+	}
+	if (sscanf(msg, "%u %la %la %la", &proto, &o.rate, &o.duration,
+		   &o.timeout) != 4)
+		return proto_sendf(&w->p, "error", "a bad probe");
+	o.proto = proto ? STREAM_UDP : STREAM_ICMP;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return proto_sendf(&w->p, "error", "out of memory");
+	rc = stream_new(w->loop, &o, &p->s);
+	if (rc) {
+		free(p);
+		return proto_sendf(&w->p, "error", "probe: %s", strerror(-rc));
+	}
+	for (q = strchr(msg, '\n'); q && q[1]; q = strchr(q + 1, '\n')) {
+		if (sscanf(q + 1, "%u %u", &a, &b) != 2 || a >= w->t->nnodes ||
+		    b >= w->t->nnodes || !emu_node_local(w->e, a)) {
+			rc = proto_sendf(&w->p, "error", "a bad probe flow");
+			goto fail;
+		}
+		if (o.proto == STREAM_UDP && !emu_node_local(w->e, b)) {
+			rc = proto_sendf(&w->p, "error", "probe %s->%s: UDP "
+					 "probes need both ends on one machine "
+					 "(their echo socket); proto = \"icmp\" "
+					 "crosses machines",
+					 w->t->nodes[a].name,
+					 w->t->nodes[b].name);
+			goto fail;
+		}
+		emu_nspath(w->e, a, src, sizeof(src));
+		emu_nspath(w->e, b, dst, sizeof(dst));
+		rc = stream_add(p->s, src, o.proto == STREAM_UDP ? dst : NULL,
+				topo_node_ip(w->t, b));
+		if (rc < 0) {
+			rc = proto_sendf(&w->p, "error", "probe %s->%s: cannot "
+					 "open its sockets: %s",
+					 w->t->nodes[a].name,
+					 w->t->nodes[b].name, strerror(-rc));
+			goto fail;
+		}
+		p->n++;
+	}
+	p->id = ++w->next_probe;
+	p->next = w->probes;
+	w->probes = p;
+	stream_start(p->s, probe_done, p);
+	return proto_sendf(&w->p, "ok", "%u", p->id);
+fail:
+	stream_free(p->s);
+	free(p);
+	return rc;
+}
+
+/* One request; its reply sent.  Returns 0 or -errno (the channel is
+ * gone). */
+static int handle(struct worker *w, const char *verb, char *msg, size_t len)
+{
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	if (!strcmp(verb, "build"))
+		return do_build(w, msg, len);
+	if (!strcmp(verb, "link"))
+		return do_link(w, msg);
+	if (!strcmp(verb, "ping"))
+		return do_ping(w, msg);
+	if (!strcmp(verb, "probe") || !strcmp(verb, "probe_result"))
+		return do_probe(w, verb, msg);
+	if (!strcmp(verb, "fib"))
+		return do_fib(w, msg);
+	if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
+		return do_node(w, verb, msg);
+	if (!strcmp(verb, "impair") || !strcmp(verb, "impair_get"))
+		return do_impair(w, verb, msg);
+	if (!strcmp(verb, "fail") || !strcmp(verb, "recover") ||
+	    !strcmp(verb, "reset"))
+		return do_fault(w, verb, msg);
+	if (!strcmp(verb, "detach")) {
+		if (w->e)
+			emu_detach(w->e);
+		w->e = NULL;
+		return proto_send(&w->p, "ok", "", 0);
+	}
+	if (!strcmp(verb, "stop")) {
+		probes_free(w);
+		if (w->e && (rc = emu_stop(w->e, &err)))
+			rc = reply_err(w, &err, rc);
+		else
+			rc = proto_send(&w->p, "ok", "", 0);
+		w->e = NULL;
+		return rc;
+	}
+	return proto_sendf(&w->p, "error", "unknown request '%s'", verb);
+}
+
+/* The coordinator's channel is readable: every message it holds.  The
+ * watcher is off meanwhile, so that a request that runs the loop itself
+ * (ping) is not entered again. */
+static void on_input(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = (struct worker *)((char *)io -
+					     offsetof(struct worker, in));
+	char verb[PROTO_VERB_MAX], *msg;
+	struct err err;
+	size_t len;
+	int rc;
+
+	ev_io_stop(loop, io);
+	do {
+		err_clear(&err);
+		rc = proto_recv(&w->p, verb, &msg, &len, &err);
+		if (!rc) {
+			rc = handle(w, verb, msg, len);
+			free(msg);
+		}
+	} while (!rc && w->p.head < w->p.tail);
+	if (rc) {
+		w->rc = rc;
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	ev_io_start(loop, io);
+}
+
 int cmd_worker(int argc, char **argv)
 {
-	char verb[PROTO_VERB_MAX], *msg, host[64] = "";
+	char host[64] = "";
 	uint32_t addr, mtu;
 	struct worker w = { 0 };
 	struct err err;
-	size_t len;
 	int out, rc, i = cli_plain_opts(argc, argv, "worker", 1);
 
 	if (argc - i != 1)
@@ -516,41 +718,14 @@ int cmd_worker(int argc, char **argv)
 				 inet_ntop(AF_INET, &a, ip, sizeof(ip)), mtu,
 				 host);
 	}
-	while (!rc) {
-		err_clear(&err);
-		rc = proto_recv(&w.p, verb, &msg, &len, &err);
-		if (rc)
-			break;
-		if (!strcmp(verb, "build"))
-			rc = do_build(&w, msg, len);
-		else if (!strcmp(verb, "link"))
-			rc = do_link(&w, msg);
-		else if (!strcmp(verb, "ping"))
-			rc = do_ping(&w, msg);
-		else if (!strcmp(verb, "fib"))
-			rc = do_fib(&w, msg);
-		else if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
-			rc = do_node(&w, verb, msg);
-		else if (!strcmp(verb, "impair") || !strcmp(verb, "impair_get"))
-			rc = do_impair(&w, verb, msg);
-		else if (!strcmp(verb, "fail") || !strcmp(verb, "recover") ||
-			 !strcmp(verb, "reset"))
-			rc = do_fault(&w, verb, msg);
-		else if (!strcmp(verb, "detach")) {
-			if (w.e)
-				emu_detach(w.e);
-			w.e = NULL;
-			rc = proto_send(&w.p, "ok", "", 0);
-		} else if (!strcmp(verb, "stop")) {
-			if (w.e && (rc = emu_stop(w.e, &err)))
-				rc = reply_err(&w, &err, rc);
-			else
-				rc = proto_send(&w.p, "ok", "", 0);
-			w.e = NULL;
-		} else
-			rc = proto_sendf(&w.p, "error", "unknown request '%s'",
-					 verb);
-		free(msg);
+	/* One loop: the coordinator's requests, and the probe streams that
+	 * run while other requests come. */
+	if (!rc) {
+		w.loop = EV_DEFAULT;
+		ev_io_init(&w.in, on_input, 0, EV_READ);
+		ev_io_start(w.loop, &w.in);
+		ev_run(w.loop, 0);
+		rc = w.rc;
 	}
 	/* The coordinator is gone without leaving the part up: take it
 	 * down, as "lunet run" does when it ends. */
@@ -563,6 +738,7 @@ int cmd_worker(int argc, char **argv)
 			free(w.frozen[k]);
 	free(w.frozen);
 	free(w.nfrozen);
+	probes_free(&w);
 	topo_free(w.t);
 	return rc == -ENODATA ? 0 : 1;
 }

@@ -137,6 +137,20 @@ struct impair_spec;
 int emu_impair_encode(const struct impair_spec *s, char *buf, size_t len);
 int emu_impair_decode(const char *text, struct impair_spec *s);
 
+/* Across machines: steady probe streams (core/observe/stream.h) from n
+ * sources (nodes) to n destinations (nodes), each run by its source's
+ * machine, all at once.  _poll() fills res[0..n) and returns 1 once every
+ * machine's streams are done, 0 while they run, or -errno. */
+struct stream_opts;
+struct stream_result;
+struct emu_probe;
+int emu_probe_start(struct emu *e, const struct stream_opts *o,
+		    const uint32_t *src, const uint32_t *dst, size_t n,
+		    struct emu_probe **out, struct err *err);
+int emu_probe_poll(struct emu *e, struct emu_probe *p,
+		   struct stream_result *res, struct err *err);
+void emu_probe_free(struct emu_probe *p);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

@@ -15,6 +15,7 @@
 #include "core/engine/engine_int.h"
 #include "core/engine/neigh.h"
 #include "core/impair/impair.h"
+#include "core/observe/stream.h"
 #include "core/routing/routing.h"
 #include "topo/machines.h"
 #include "topo/place.h"
@@ -429,4 +430,133 @@ int emu_remote_impair_get(struct emu *e, uint32_t link, int side,
 		rc = -EPROTO;
 	free(reply);
 	return rc;
+}
+
+struct emu_probe {
+	uint32_t nm;
+	unsigned *id;      /* per machine: its stream's id, 0: none */
+	uint32_t *machine; /* per flow */
+	size_t n;
+	bool *done;        /* per machine */
+};
+
+void emu_probe_free(struct emu_probe *p)
+{
+	if (!p)
+		return;
+	free(p->id);
+	free(p->machine);
+	free(p->done);
+	free(p);
+}
+
+int emu_probe_start(struct emu *e, const struct stream_opts *o,
+		    const uint32_t *src, const uint32_t *dst, size_t n,
+		    struct emu_probe **out, struct err *err)
+{
+	struct emu_probe *p = calloc(1, sizeof(*p));
+	uint32_t k, nm = cluster_machines(e->cluster);
+	char *msg = NULL, *reply;
+	size_t len = 0, i;
+	FILE *f;
+	int rc = 0;
+
+	if (!p)
+		return err_set(err, -ENOMEM, "out of memory");
+	p->nm = nm;
+	p->n = n;
+	p->id = calloc(nm, sizeof(*p->id));
+	p->done = calloc(nm, sizeof(*p->done));
+	p->machine = malloc((n + 1) * sizeof(*p->machine));
+	if (!p->id || !p->done || !p->machine) {
+		emu_probe_free(p);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		p->machine[i] = cluster_machine_of(e->cluster, src[i]);
+	/* Each source machine runs its flows, all machines at once. */
+	for (k = 0; k < nm && !rc; k++) {
+		bool any = false;
+
+		f = open_memstream(&msg, &len);
+		if (!f) {
+			rc = err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		fprintf(f, "%d %a %a %a\n", o->proto == STREAM_UDP, o->rate,
+			o->duration, o->timeout);
+		for (i = 0; i < n; i++)
+			if (p->machine[i] == k) {
+				fprintf(f, "%u %u\n", src[i], dst[i]);
+				any = true;
+			}
+		fclose(f);
+		if (any) {
+			rc = cluster_request(e->cluster, k, "probe", msg, len,
+					     &reply, err);
+			if (!rc) {
+				p->id[k] = (unsigned)strtoul(reply, NULL, 10);
+				free(reply);
+			}
+		} else {
+			p->done[k] = true;
+		}
+		free(msg);
+		msg = NULL;
+	}
+	if (rc) {
+		emu_probe_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int emu_probe_poll(struct emu *e, struct emu_probe *p,
+		   struct stream_result *res, struct err *err)
+{
+	char msg[32], *reply, *q;
+	uint32_t k;
+	size_t i;
+	int rc, all = 1;
+
+	for (k = 0; k < p->nm; k++) {
+		if (p->done[k])
+			continue;
+		snprintf(msg, sizeof(msg), "%u", p->id[k]);
+		rc = cluster_request(e->cluster, k, "probe_result", msg,
+				     strlen(msg), &reply, err);
+		if (rc)
+			return rc;
+		if (!strcmp(reply, "pending")) {
+			free(reply);
+			all = 0;
+			continue;
+		}
+		/* The machine's flows, in the order given. */
+		q = reply;
+		for (i = 0; i < p->n; i++) {
+			struct stream_result *r = &res[i];
+
+			if (p->machine[i] != k)
+				continue;
+			if (sscanf(q, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %"
+				   SCNu64 " %" SCNu64 " %la %la %la %la %la %"
+				   SCNu64, &r->sent, &r->received, &r->late,
+				   &r->errors, &r->skipped, &r->loss,
+				   &r->rtt_min, &r->rtt_avg, &r->rtt_max,
+				   &r->outage, &r->outages) != 11) {
+				free(reply);
+				return err_set(err, -EPROTO, "machine %s: a "
+					       "probe result lunet cannot read",
+					       cluster_machine_name(e->cluster,
+								    k));
+			}
+			q = strchr(q, '\n');
+			q = q ? q + 1 : "";
+		}
+		free(reply);
+		p->done[k] = true;
+	}
+	return all;
 }
