@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
+#include "core/engine/engine.h"
 #include "core/observe/stats.h"
 #include "lua/lunet.h"
 #include "topo/topo.h"
@@ -84,10 +85,11 @@ int lstats_net(lua_State *L)
 	struct err err;
 	uint32_t l;
 
-	lnet_need_here(L, n, "link counters");
+	lnet_need_running(L, n);
 	ends = new_ends(L, n->topo);
 	err_clear(&err);
-	if (stats_read(n->topo, ends, &err))
+	if (emu_remote(n->emu) ? emu_stats(n->emu, TOPO_NONE, ends, &err) :
+				 stats_read(n->topo, ends, &err))
 		return luaL_error(L, "stats: %s", err.msg);
 	lua_createtable(L, n->topo->nlinks, n->topo->nlinks);
 	for (l = 0; l < n->topo->nlinks; l++) {
@@ -110,13 +112,16 @@ int lstats_link(lua_State *L)
 	struct err err;
 	int rc, side;
 
-	lnet_need_here(L, n, "link counters");
+	lnet_need_running(L, n);
 	lua_getiuservalue(L, 1, 1); /* the network, at index 2 */
 	ends = new_ends(L, t);
 	err_clear(&err);
 	for (side = 0, rc = 0; side < 2 && !rc; side++)
-		rc = stats_read_node(t, topo_link_node(t, l, side),
-				     ends, &err);
+		rc = emu_remote(n->emu) ?
+			emu_stats(n->emu, topo_link_node(t, l, side), ends,
+				  &err) :
+			stats_read_node(t, topo_link_node(t, l, side), ends,
+					&err);
 	if (rc)
 		return luaL_error(L, "stats: %s", err.msg);
 	push_link(L, 2, t, l, ends);
@@ -133,10 +138,11 @@ int lstats_node(lua_State *L)
 	struct stats_if *ends;
 	struct err err;
 
-	lnet_need_here(L, n, "link counters");
+	lnet_need_running(L, n);
 	ends = new_ends(L, t);
 	err_clear(&err);
-	if (stats_read_node(t, i, ends, &err))
+	if (emu_remote(n->emu) ? emu_stats(n->emu, i, ends, &err) :
+				 stats_read_node(t, i, ends, &err))
 		return luaL_error(L, "stats: %s", err.msg);
 	lua_createtable(L, 0, t->nodes[i].nports);
 	for (k = 0; k < t->nodes[i].nports; k++) {

@@ -31,6 +31,7 @@
 #include "core/impair/impair.h"
 #include "core/sys/proc.h"
 #include "core/observe/probe.h"
+#include "core/observe/stats.h"
 #include "core/observe/stream.h"
 #include "core/routing/routing.h"
 #include "core/sys/intr.h"
@@ -611,6 +612,57 @@ fail:
 	return rc;
 }
 
+/* "stats N": the counters of node N's link ends (-1: every node of
+ * ours), a line per end (see emu_stats()). */
+static int do_stats(struct worker *w, const char *msg)
+{
+	struct stats_if *ends;
+	uint32_t i, first, last, k;
+	char *out = NULL;
+	size_t olen = 0;
+	struct err err;
+	int node, rc = 0;
+	FILE *f;
+
+	if (!w->e || sscanf(msg, "%d", &node) != 1 ||
+	    node >= (int)w->t->nnodes)
+		return proto_sendf(&w->p, "error", "a bad stats request");
+	ends = calloc(2 * (size_t)w->t->nlinks + 1, sizeof(*ends));
+	if (!ends)
+		return proto_sendf(&w->p, "error", "out of memory");
+	first = node < 0 ? 0 : (uint32_t)node;
+	last = node < 0 ? w->t->nnodes : first + 1;
+	err_clear(&err);
+	for (i = first; i < last && !rc; i++)
+		if (emu_node_local(w->e, i))
+			rc = stats_read_node(w->t, i, ends, &err);
+	f = rc ? NULL : open_memstream(&out, &olen);
+	for (i = first; f && i < last; i++) {
+		if (!emu_node_local(w->e, i))
+			continue;
+		for (k = 0; k < w->t->nodes[i].nports; k++) {
+			uint32_t p = w->t->nodes[i].ports[k];
+			uint32_t l = w->t->ports[p].link;
+			size_t end = stats_end(l, w->t->links[l].port[1] == p);
+			const struct stats_if *x = &ends[end];
+
+			fprintf(f, "%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+				PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+				PRIu64 "\n", end, x->rx_packets, x->tx_packets,
+				x->rx_bytes, x->tx_bytes, x->rx_errors,
+				x->tx_errors, x->rx_dropped, x->tx_dropped);
+		}
+	}
+	if (f)
+		fclose(f);
+	free(ends);
+	if (rc)
+		return reply_err(w, &err, rc);
+	rc = proto_send(&w->p, "ok", out ? out : "", out ? olen : 0);
+	free(out);
+	return rc;
+}
+
 /* One request; its reply sent.  Returns 0 or -errno (the channel is
  * gone). */
 static int handle(struct worker *w, const char *verb, char *msg, size_t len)
@@ -629,6 +681,8 @@ static int handle(struct worker *w, const char *verb, char *msg, size_t len)
 		return do_probe(w, verb, msg);
 	if (!strcmp(verb, "fib"))
 		return do_fib(w, msg);
+	if (!strcmp(verb, "stats"))
+		return do_stats(w, msg);
 	if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
 		return do_node(w, verb, msg);
 	if (!strcmp(verb, "impair") || !strcmp(verb, "impair_get"))

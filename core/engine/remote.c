@@ -15,6 +15,7 @@
 #include "core/engine/engine_int.h"
 #include "core/engine/neigh.h"
 #include "core/impair/impair.h"
+#include "core/observe/stats.h"
 #include "core/observe/stream.h"
 #include "core/routing/routing.h"
 #include "topo/machines.h"
@@ -559,4 +560,44 @@ int emu_probe_poll(struct emu *e, struct emu_probe *p,
 		p->done[k] = true;
 	}
 	return all;
+}
+
+int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
+	      struct err *err)
+{
+	char msg[32], *reply, *q;
+	uint32_t k, nm = cluster_machines(e->cluster);
+	unsigned long end;
+	int rc = 0;
+
+	snprintf(msg, sizeof(msg), "%d", node == TOPO_NONE ? -1 : (int)node);
+	for (k = 0; k < nm && !rc; k++) {
+		if (node != TOPO_NONE &&
+		    cluster_machine_of(e->cluster, node) != k)
+			continue;
+		rc = cluster_request(e->cluster, k, "stats", msg, strlen(msg),
+				     &reply, err);
+		if (rc)
+			break;
+		/* "END rx_packets tx_packets rx_bytes tx_bytes rx_errors
+		 * tx_errors rx_dropped tx_dropped" per end. */
+		for (q = reply; *q;) {
+			struct stats_if x;
+
+			if (sscanf(q, "%lu %" SCNu64 " %" SCNu64 " %" SCNu64
+				   " %" SCNu64 " %" SCNu64 " %" SCNu64 " %"
+				   SCNu64 " %" SCNu64, &end, &x.rx_packets,
+				   &x.tx_packets, &x.rx_bytes, &x.tx_bytes,
+				   &x.rx_errors, &x.tx_errors, &x.rx_dropped,
+				   &x.tx_dropped) == 9 &&
+			    end < 2 * (unsigned long)e->topo->nlinks)
+				ends[end] = x;
+			q = strchr(q, '\n');
+			if (!q)
+				break;
+			q++;
+		}
+		free(reply);
+	}
+	return rc;
 }
