@@ -160,6 +160,14 @@ expect_ok "$LUNET" test --machines local:2 "$sc"
 grep -q "^ok 1" "$TMP/out" || fail "the scenario across machines failed"
 gone "$e"
 
+# Outage examples as they are, across two machines: a spine lost under
+# a steady probe (static, then BGP), and a gray link found by its counters.
+e=$(emu_name ex)
+expect_ok "$LUNET" test --machines local:2 -n "$e" "$SRC/examples/outage_spine_loss.lua" \
+	"$SRC/examples/outage_bgp_spine_loss.lua" "$SRC/examples/outage_gray_link.lua"
+grep -q "^# 6 passed, 0 failed" "$TMP/out" || fail "outage examples across machines"
+gone "$e"
+
 # A routed fabric across two machines: FRR on each router, BGP sessions
 # over VXLAN, every pair reachable once they are up; vtysh reaches the
 # router's own daemons on its machine, words quoted as given.
