@@ -12,6 +12,7 @@
 #include <ev.h>
 
 #include "core/observe/capture.h"
+#include "core/cluster/coord.h"
 #include "core/control/state.h"
 #include "tools/cli.h"
 #include "topo/topo.h"
@@ -258,6 +259,10 @@ int cmd_capture(int argc, char **argv)
 	if (cli_need_root())
 		return 1;
 	err_clear(&err);
+	if (cluster_recorded(a.name))
+		return cli_fail("%s runs across machines: captures are not "
+				"supported there yet (docs/machines.md)",
+				a.name);
 	rc = state_read(a.name, &t, &info, &err);
 	if (rc == -ENOENT)
 		return cli_fail("no emulation named '%s'", a.name);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/sys/intr.h"
+#include "core/cluster/coord.h"
 #include "core/control/state.h"
 #include "core/observe/stats.h"
 #include "tools/cli.h"
@@ -128,6 +129,11 @@ static int sampler_open(struct sampler *s, const char *name)
 
 	s->name = name;
 	err_clear(&err);
+	if (cluster_recorded(name))
+		return cli_fail("%s runs across machines: 'lunet stats' reads "
+				"this machine's namespaces; use the console's "
+				"'stats' (lunet console --attach %s) or "
+				"net:stats()", name, name);
 	rc = state_read(name, &s->t, &info, &err);
 	if (rc == -ENOENT)
 		return cli_fail("no emulation named '%s'", name);

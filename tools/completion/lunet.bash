@@ -27,7 +27,7 @@ _lunet_commands()
 	while IFS= read -r line; do
 		if [[ $line == Commands: ]]; then
 			on=1
-		elif [[ $on && $line =~ ^\ \ ([a-z]+) ]]; then
+		elif [[ $on && $line =~ ^\ \ ([a-z0-9]+) ]]; then
 			REPLY+=" ${BASH_REMATCH[1]}"
 		elif [[ $on ]]; then
 			break

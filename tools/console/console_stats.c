@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/engine/engine.h"
 #include "core/observe/stats.h"
 #include "tools/console/console_int.h"
 #include "lua/lunet.h"
@@ -29,8 +30,11 @@ static int read_pair(struct console *c, char **argv, struct stats_if *ends,
 		return console_fail(c, "stats", "no link between %s and %s",
 				    argv[1], argv[2]);
 	err_clear(&err);
-	if (stats_read_node(t, a, ends, &err) ||
-	    stats_read_node(t, b, ends, &err))
+	if (emu_remote(c->n->emu) ?
+		    emu_stats(c->n->emu, a, ends, &err) ||
+			    emu_stats(c->n->emu, b, ends, &err) :
+		    stats_read_node(t, a, ends, &err) ||
+			    stats_read_node(t, b, ends, &err))
 		return console_fail(c, "stats", "%s", err.msg);
 	return 0;
 }
@@ -55,7 +59,9 @@ int console_stats(struct console *c, int argc, char **argv,
 		rc = read_pair(c, argv, ends, &l);
 		if (!rc)
 			stats_table(c->out, t, ends, &l, 1);
-	} else if (stats_read(t, ends, &err)) {
+	} else if (emu_remote(c->n->emu) ?
+			   emu_stats(c->n->emu, TOPO_NONE, ends, &err) :
+			   stats_read(t, ends, &err)) {
 		rc = console_fail(c, "stats", "%s", err.msg);
 	} else {
 		stats_table(c->out, t, ends, NULL, t->nlinks);
