@@ -69,6 +69,7 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		{ "name", required_argument, NULL, 'n' },
 		{ "topo", required_argument, NULL, 't' },
 		{ "machines", required_argument, NULL, 'm' },
+		{ "push", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -79,6 +80,9 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		case 'm':
 			cli_machines_opt = optarg;
 			emu_machines_default(optarg, 0);
+			break;
+		case 'P':
+			emu_machines_push(true);
 			break;
 		case 't':
 			cli_topo_opt = optarg;

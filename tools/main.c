@@ -27,6 +27,7 @@ static const struct cli_cmd cmds[] = {
 	  "                   style: fattree,k=4  linear,100  leafspine,spines=2\n"
 	  "  -m, --machines SPEC  across machines: local:N, ssh://HOST,...\n"
 	  "                   or k8s:NAMESPACE/SET:N (docs/machines.md)\n"
+	  "  --push           copy this lunet to the machines first\n"
 	  "  -q, --quiet      print only errors" },
 	{ "up", cmd_up, "[FILE]",
 	  "Build the topology and leave it running (state under\n"
@@ -35,6 +36,7 @@ static const struct cli_cmd cmds[] = {
 	  "  -n, --name NAME  name the emulation NAME, whatever the file says\n"
 	  "  -t, --topo SPEC  a generated topology instead of FILE\n"
 	  "  -m, --machines SPEC  across machines, as for run\n"
+	  "  --push           copy this lunet to the machines first\n"
 	  "  -q, --quiet      print only errors" },
 	{ "console", cmd_console, "[FILE] | --topo SPEC | --attach NAME",
 	  "Build the topology and open a console on it (nodes, pingall,\n"

@@ -307,13 +307,15 @@ static int transport_argv(const struct cluster_machine *m, const char *dir,
 		ARG("--");
 	}
 	if (m->kind == CLUSTER_K8S) {
-		ARG((char *)lunet);
+		if (lunet)
+			ARG((char *)lunet);
 		for (; *args; args++)
 			ARG(*args);
 	} else {
 		/* ssh hands the remote shell one string: each word quoted,
 		 * so that "vtysh -c 'show bgp summary'" stays three. */
-		ARG(quote(lunet, store, size, &used));
+		if (lunet)
+			ARG(quote(lunet, store, size, &used));
 		for (; *args; args++)
 			ARG(quote(*args, store, size, &used));
 		if (!argv[n - 1])
@@ -351,6 +353,68 @@ static void worker_close(struct worker *w)
 	kill(w->pid, SIGKILL);
 	waitpid(w->pid, &status, 0);
 	w->pid = 0;
+}
+
+/* --push: this lunet copied to machine k as /var/tmp/lunet/lunet-HASH
+ * (the same binary, the same name: copied once), which its workers then
+ * run.  Returns 0 or -errno with err set. */
+#define PUSH_DIR "/var/tmp/lunet"
+static int push_binary(struct cluster *c, uint32_t k, const char *path,
+		       struct err *err)
+{
+	char script[512], *args[] = { "sh", "-c", script, NULL };
+	char *argv[48], store[4096], ns[128];
+	struct proc_opts o = { .out = -1, .err = -1, .new_session = 1 };
+	const char *nspath;
+	int fd, rc, status;
+	pid_t pid;
+
+	snprintf(script, sizeof(script),
+		 "mkdir -p " PUSH_DIR " && t=" PUSH_DIR "/.push.$$ && "
+		 "cat >\"$t\" && chmod 755 \"$t\" && mv -f \"$t\" '%s'",
+		 path);
+	rc = transport_argv(&c->m[k], c->dir, c->t->name, NULL, false, args,
+			    argv, 48, store, sizeof(store), &nspath, ns,
+			    sizeof(ns));
+	if (rc < 0)
+		return err_set(err, rc, "machine %s: %s", c->m[k].name,
+			       strerror(-rc));
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, -errno, "cannot read this lunet: %s",
+			       strerror(errno));
+	o.in = fd;
+	pid = proc_spawn(nspath, argv, &o);
+	close(fd);
+	if (pid < 0)
+		return err_set(err, pid, "machine %s: cannot run %s: %s",
+			       c->m[k].name, argv[0], strerror(-pid));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return err_set(err, -EIO, "machine %s (%s): --push could not "
+			       "copy lunet to %s", c->m[k].name,
+			       c->m[k].target, path);
+	return 0;
+}
+
+/* Where --push puts this binary: named after its contents, so that
+ * every build is its own file and a copy is made only once. */
+static int push_path(char *buf, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	unsigned char b[65536];
+	ssize_t n;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ b[i]) * 1099511628211ull;
+	close(fd);
+	snprintf(buf, len, PUSH_DIR "/lunet-%016" PRIx64, h);
+	return n < 0 ? -errno : 0;
 }
 
 static int worker_start(struct cluster *c, uint32_t k, struct err *err)
@@ -677,6 +741,20 @@ int cluster_up(struct topo *t, const struct cluster_opts *opts,
 		write_record(c);
 		if (rc)
 			goto fail;
+	}
+	if (opts->push) {
+		rc = push_path(c->lunet, sizeof(c->lunet));
+		if (rc)
+			err_set(err, rc, "--push: cannot read this lunet: %s",
+				strerror(-rc));
+		for (k = 0; k < c->n && !rc; k++) {
+			rc = push_binary(c, k, c->lunet, err);
+			if (!rc)
+				say(c, k, "lunet copied");
+		}
+		if (rc)
+			goto fail;
+		write_record(c);
 	}
 	for (k = 0; k < c->n && !rc; k++)
 		rc = worker_start(c, k, err);

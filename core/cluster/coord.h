@@ -49,6 +49,9 @@ struct cluster_opts {
 	/* The lunet the workers run: NULL is this binary for local machines,
 	 * "lunet" from PATH on the others. */
 	const char *remote_lunet;
+	/* Copy this binary to every machine first (to /var/tmp/lunet/) and
+	 * run that there. */
+	bool push;
 	/* Called as each machine reports; may be NULL. */
 	void (*progress)(void *arg, const char *machine, const char *what);
 	void *arg;

@@ -85,6 +85,8 @@ int emu_detach(struct emu *e);
  * NULL builds here.  The command line sets it once. */
 void emu_machines_default(const char *spec, uint16_t port);
 bool emu_machines_set(void);
+/* --push: this binary copied to every machine before its worker runs. */
+void emu_machines_push(bool push);
 
 /* Whether e's nodes live on other machines (built through their workers,
  * core/cluster/). */

@@ -24,6 +24,12 @@
 
 static const char *machines_spec;
 static uint16_t machines_port;
+static bool machines_push;
+
+void emu_machines_push(bool push)
+{
+	machines_push = push;
+}
 
 void emu_machines_default(const char *spec, uint16_t port)
 {
@@ -82,6 +88,7 @@ int emu_remote_start(struct emu *e, struct err *err)
 	co.machine_of = place;
 	co.spec = machines_spec;
 	co.port = machines_port;
+	co.push = machines_push;
 	if (e->opts.progress)
 		e->opts.progress(e->opts.arg, EMU_PHASE_NAMESPACES, 0,
 				 t->nnodes);

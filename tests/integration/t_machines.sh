@@ -260,6 +260,23 @@ expect_ok "$LUNET" clean
 grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
 gone "$e" $pids
 
+# --push: this lunet copied to each machine, named after its contents,
+# and the workers run that copy.
+e=$(emu_name push)
+expect_ok "$LUNET" up --name "$e" --push --machines local:2 --topo linear,2
+bin=$(awk '$1 == "lunet" { print $2 }' "/run/lunet/$e/machines")
+case $bin in /var/tmp/lunet/lunet-*) ;; *) fail "pushed to '$bin'" ;; esac
+cmp -s "$bin" "$LUNET" || fail "$bin is not this lunet"
+runs=0
+for p in /proc/[0-9]*/cmdline; do
+	case "$( { tr '\0' ' ' <"$p"; } 2>/dev/null)" in
+	"$bin worker $e ") runs=$((runs + 1)) ;;
+	esac
+done
+[ "$runs" = 2 ] || fail "$runs workers run the pushed lunet, not 2"
+expect_ok "$LUNET" down "$e"
+gone "$e"
+
 # Bad specs name what is wrong and make nothing.
 e=$(emu_name bad)
 expect_fail "machines" "$LUNET" run --name "$e" --machines local:0 --topo linear,2
