@@ -360,6 +360,12 @@ static uint32_t sessions(const struct topo *t, uint32_t n)
 
 void topo_routing_load(const struct topo *t, struct topo_routing_load *out)
 {
+	topo_routing_load_part(t, NULL, out);
+}
+
+void topo_routing_load_part(const struct topo *t, const unsigned char *mine,
+			    struct topo_routing_load *out)
+{
 	const struct topo_routing *r;
 	uint32_t i, k;
 
@@ -367,6 +373,12 @@ void topo_routing_load(const struct topo *t, struct topo_routing_load *out)
 	for (i = 0; i < t->nnodes; i++) {
 		r = t->nodes[i].routing;
 		if (!r)
+			continue;
+		/* What every router may learn: the whole fabric's. */
+		out->prefixes += topo_routing_announced(t, i, NULL, NULL, 0);
+		if (r->speaker)
+			out->speaker_prefixes += r->nprefixes;
+		if (mine && !mine[i])
 			continue;
 		if (r->daemon == TOPO_DAEMON_BIRD)
 			out->bird++;
@@ -376,9 +388,6 @@ void topo_routing_load(const struct topo *t, struct topo_routing_load *out)
 			out->frr_ospf++;
 		if (r->daemon == TOPO_DAEMON_FRR)
 			out->frr_extra += (r->config || r->extra) + r->bfd;
-		out->prefixes += topo_routing_announced(t, i, NULL, NULL, 0);
-		if (r->speaker)
-			out->speaker_prefixes += r->nprefixes;
 		k = sessions(t, i);
 		out->sessions += k;
 		if (r->daemon == TOPO_DAEMON_FRR && k > out->max_sessions) {

@@ -155,6 +155,10 @@ struct topo_routing_load {
 
 /* Fills out for t, which must be planned (ASNs and addresses). */
 void topo_routing_load(const struct topo *t, struct topo_routing_load *out);
+/* The same for the routers marked in mine (per node; NULL: all), the
+ * prefixes still counted over every router. */
+void topo_routing_load_part(const struct topo *t, const unsigned char *mine,
+			    struct topo_routing_load *out);
 
 /* Steps of topo_plan(): ASNs for BGP routers that lack them, before the
  * addresses (whether a link is unnumbered depends on its ends' ASNs);

@@ -197,6 +197,24 @@ static int check_features(const struct topo *t, struct err *err)
 	return routing_check_installed(t, err);
 }
 
+/* One machine's part is checked against that machine's limits: its
+ * nodes, its links, its routers' daemons. */
+static int check_part_limits(const struct emu *e, struct err *err)
+{
+	unsigned char *mine = malloc(e->topo->nnodes + 1);
+	uint32_t i;
+	int rc;
+
+	if (!mine)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < e->topo->nnodes; i++)
+		mine[i] = emu_local(e, i);
+	rc = limits_check_part(e->topo, mine, WORKERS_MAX * 2 * LINK_BATCH,
+			       err);
+	free(mine);
+	return rc;
+}
+
 /* A part with links to other machines needs VXLAN. */
 static int check_vxlan(const struct emu *e, struct err *err)
 {
@@ -305,7 +323,9 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 		rc = check_features(t, err);
 	if (!rc && e->part.nmachines)
 		rc = check_vxlan(e, err);
-	if (!rc)
+	if (!rc && e->part.nmachines)
+		rc = check_part_limits(e, err);
+	else if (!rc)
 		rc = limits_check(t, WORKERS_MAX * 2 * LINK_BATCH, err);
 	if (!rc)
 		rc = claim(t, err);

@@ -18,6 +18,7 @@
 #include "core/observe/stats.h"
 #include "core/observe/stream.h"
 #include "core/routing/routing.h"
+#include "core/sys/limits.h"
 #include "topo/machines.h"
 #include "topo/place.h"
 #include "topo/topo.h"
@@ -81,6 +82,10 @@ int emu_remote_start(struct emu *e, struct err *err)
 	/* The workers have not the user's files: configs go as text. */
 	if (!rc)
 		rc = routing_config_read(t, err);
+	/* Simulated machines share this one: each worker checks its part,
+	 * and this machine must hold them all. */
+	if (!rc && ms.kind == TOPO_MACHINES_LOCAL)
+		rc = limits_check(t, 0, err);
 	if (rc)
 		goto out;
 	co.machines = m;

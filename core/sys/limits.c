@@ -95,10 +95,39 @@ static uint64_t count_lines(const char *path)
 	return n;
 }
 
+/* The part of the topology this machine builds (limits_check_part()):
+ * NULL, all of it.  Set for the length of one check. */
+static const unsigned char *part;
+
+static uint32_t node_count(const struct topo *t)
+{
+	uint32_t i, n = 0;
+
+	if (!part)
+		return t->nnodes;
+	for (i = 0; i < t->nnodes; i++)
+		n += part[i] != 0;
+	return n;
+}
+
+/* Link ends here: a link with both ends here is a veth pair, one with
+ * one end a VXLAN device; counted as a link each. */
+static uint32_t link_count(const struct topo *t)
+{
+	uint32_t l, n = 0;
+
+	if (!part)
+		return t->nlinks;
+	for (l = 0; l < t->nlinks; l++)
+		n += part[topo_link_node(t, l, 0)] ||
+		     part[topo_link_node(t, l, 1)];
+	return n;
+}
+
 uint64_t limits_memory(const struct topo *t)
 {
-	return (uint64_t)t->nnodes * LIMITS_NETNS_BYTES +
-	       (uint64_t)t->nlinks * LIMITS_VETH_BYTES;
+	return (uint64_t)node_count(t) * LIMITS_NETNS_BYTES +
+	       (uint64_t)link_count(t) * LIMITS_VETH_BYTES;
 }
 
 void limits_daemons(const struct topo *t, struct limits_daemons *out)
@@ -106,7 +135,7 @@ void limits_daemons(const struct topo *t, struct limits_daemons *out)
 	struct topo_routing_load l;
 	uint64_t frr;
 
-	topo_routing_load(t, &l);
+	topo_routing_load_part(t, part, &l);
 	frr = (uint64_t)l.frr_bgp + l.frr_ospf;
 	*out = (struct limits_daemons){
 		.routers = (uint32_t)frr + l.bird,
@@ -128,7 +157,7 @@ void limits_daemons(const struct topo *t, struct limits_daemons *out)
 			      LIMITS_FRR_SPEAKER_PREFIX_BYTES +
 		      (uint64_t)l.bird * out->prefixes *
 			      LIMITS_BIRD_PREFIX_BYTES +
-		      (uint64_t)out->daemons * t->nnodes * LIMITS_MOUNT_BYTES;
+		      (uint64_t)out->daemons * node_count(t) * LIMITS_MOUNT_BYTES;
 	out->files = (uint64_t)l.frr_bgp * LIMITS_FRR_BGP_FILES +
 		     (uint64_t)l.frr_ospf * LIMITS_FRR_OSPF_FILES +
 		     (uint64_t)l.frr_extra * LIMITS_FRR_EXTRA_FILES +
@@ -149,7 +178,7 @@ static int check_memory(const struct topo *t, const struct limits_daemons *d,
 			       "%s needs about %" PRIu64 " MiB of kernel memory "
 			       "(%u namespaces, %u veth pairs) and %" PRIu64
 			       " MiB are available",
-			       t->name, kernel >> 20, t->nnodes, t->nlinks,
+			       t->name, kernel >> 20, node_count(t), link_count(t),
 			       avail >> 20);
 	return err_set(err, -ENOMEM,
 		       "%s needs about %" PRIu64 " MiB: %" PRIu64 " of kernel "
@@ -158,7 +187,7 @@ static int check_memory(const struct topo *t, const struct limits_daemons *d,
 		       "prefixes each may hold), and %" PRIu64 " MiB are "
 		       "available",
 		       t->name, (kernel + d->memory) >> 20, kernel >> 20,
-		       t->nnodes, t->nlinks, d->memory >> 20, d->daemons,
+		       node_count(t), link_count(t), d->memory >> 20, d->daemons,
 		       d->routers, d->prefixes, avail >> 20);
 }
 
@@ -259,32 +288,51 @@ static int check_fds(uint32_t need, uint64_t daemons, struct err *err)
 		       nr[0], nr[2], need, daemons);
 }
 
-int limits_check(const struct topo *t, uint32_t fds, struct err *err)
+static int check_all(const struct topo *t, uint32_t fds, struct err *err)
 {
 	struct limits_daemons d;
 	uint64_t max, used;
+	uint32_t nodes = node_count(t);
 	int rc;
 
 	limits_daemons(t, &d);
-	if (!read_limit("user.max_net_namespaces", &max) && t->nnodes > max)
+	if (!read_limit("user.max_net_namespaces", &max) && nodes > max)
 		return err_set(err, -EUSERS,
-			       "%s has %u nodes, each a network namespace, and "
-			       "user.max_net_namespaces is %" PRIu64
+			       "%s has %u nodes%s, each a network namespace, "
+			       "and user.max_net_namespaces is %" PRIu64
 			       " (raise it with sysctl)",
-			       t->name, t->nnodes, max);
+			       t->name, nodes, part ? " here" : "", max);
 	/* Each namespace is bind-mounted under /run/netns, and fs.mount-max
 	 * counts the mounts of one mount namespace. */
 	used = count_lines("/proc/self/mountinfo");
-	if (!read_limit("fs.mount-max", &max) && used + t->nnodes > max)
+	if (!read_limit("fs.mount-max", &max) && used + nodes > max)
 		return err_set(err, -ENOSPC,
-			       "%s has %u nodes, each a mount under /run/netns, "
-			       "%" PRIu64 " mounts exist and fs.mount-max is %"
-			       PRIu64 " (raise it with sysctl)",
-			       t->name, t->nnodes, used, max);
+			       "%s has %u nodes%s, each a mount under "
+			       "/run/netns, %" PRIu64 " mounts exist and "
+			       "fs.mount-max is %" PRIu64 " (raise it with "
+			       "sysctl)",
+			       t->name, nodes, part ? " here" : "", used, max);
 	rc = check_memory(t, &d, err);
 	if (!rc)
 		rc = check_threads(t, &d, err);
 	if (!rc)
 		rc = check_sessions(t, &d, err);
 	return rc ? rc : check_fds(fds, d.files, err);
+}
+
+int limits_check(const struct topo *t, uint32_t fds, struct err *err)
+{
+	part = NULL;
+	return check_all(t, fds, err);
+}
+
+int limits_check_part(const struct topo *t, const unsigned char *mine,
+		      uint32_t fds, struct err *err)
+{
+	int rc;
+
+	part = mine;
+	rc = check_all(t, fds, err);
+	part = NULL;
+	return rc;
 }

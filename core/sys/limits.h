@@ -95,6 +95,12 @@ struct limits_daemons {
  * what the topology needs and how to raise it. */
 int limits_check(const struct topo *t, uint32_t fds, struct err *err);
 
+/* limits_check() of one machine's part of t: the nodes marked in mine
+ * (per node) and the links that touch them; their daemons still count
+ * every prefix of the whole fabric, which each router may learn. */
+int limits_check_part(const struct topo *t, const unsigned char *mine,
+		      uint32_t fds, struct err *err);
+
 /* The kernel memory a build of t needs, by the estimates above. */
 uint64_t limits_memory(const struct topo *t);
 
