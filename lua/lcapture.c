@@ -8,13 +8,16 @@
  * would keep its namespaces alive.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <lauxlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <ev.h>
 
+#include "core/engine/engine.h"
 #include "core/observe/capture.h"
 #include "lua/lopts.h"
 #include "lua/lunet.h"
@@ -28,7 +31,140 @@ struct lcapture {
 	struct lnet *n; /* kept alive by the user value */
 	char what[96];	/* "h1:eth0", "h1-s1", "node s1" */
 	char file[256];
+	/* Across machines: each interface captured by its node's machine,
+	 * the files brought back and merged here when it stops. */
+	struct emu_rcapture *rc;
+	char **files; /* per target: the file it goes to (shared by a
+		       * link's two ends) */
+	size_t nt;
+	uint64_t limit; /* count: the packets kept */
+	uint64_t rcount, rdropped;
+	bool remote;
 };
+
+/* A pcap record's header (microseconds, the byte order of the machine
+ * that wrote it: these machines are all little-endian x86). */
+struct rec {
+	uint32_t sec, usec, incl, orig;
+};
+
+/* Writes the records of the pcaps blobs[idx[0..m)] to file, merged in
+ * time order, at most limit (0: all).  Returns the packets written, or
+ * -errno. */
+static long long merge_write(const char *file, char **blobs, size_t *lens,
+			     const size_t *idx, size_t m, uint64_t limit)
+{
+	size_t pos[64], k, best;
+	const unsigned char *hdr = NULL;
+	long long written = 0;
+	FILE *f;
+
+	if (m > 64)
+		return -E2BIG;
+	for (k = 0; k < m; k++) {
+		pos[k] = 24;
+		if (lens[idx[k]] >= 24 && !hdr)
+			hdr = (const unsigned char *)blobs[idx[k]];
+	}
+	f = fopen(file, "we");
+	if (!f)
+		return -errno;
+	if (hdr)
+		fwrite(hdr, 1, 24, f);
+	for (;;) {
+		struct rec r, b = { 0 };
+
+		best = m;
+		for (k = 0; k < m; k++) {
+			size_t i = idx[k];
+
+			if (lens[i] < pos[k] + sizeof(r))
+				continue;
+			memcpy(&r, blobs[i] + pos[k], sizeof(r));
+			if (best == m || r.sec < b.sec ||
+			    (r.sec == b.sec && r.usec < b.usec)) {
+				best = k;
+				b = r;
+			}
+		}
+		if (best == m || (limit && (uint64_t)written >= limit))
+			break;
+		if (lens[idx[best]] < pos[best] + sizeof(b) + b.incl)
+			break; /* a record cut short */
+		fwrite(blobs[idx[best]] + pos[best], 1, sizeof(b) + b.incl, f);
+		pos[best] += sizeof(b) + b.incl;
+		written++;
+	}
+	if (fclose(f))
+		return -errno;
+	return written;
+}
+
+/* Stops a capture across machines and writes its files. */
+static int remote_stop(struct lcapture *lc, struct err *err)
+{
+	char **blobs;
+	size_t *lens, *idx, i, j, m;
+	uint64_t dropped = 0;
+	long long w;
+	int rc;
+
+	if (!lc->rc)
+		return 0;
+	blobs = calloc(lc->nt + 1, sizeof(*blobs));
+	lens = calloc(lc->nt + 1, sizeof(*lens));
+	idx = calloc(lc->nt + 1, sizeof(*idx));
+	if (!blobs || !lens || !idx) {
+		free(blobs);
+		free(lens);
+		free(idx);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	rc = lc->n->emu ? emu_capture_stop(lc->n->emu, lc->rc, blobs, lens,
+					   &dropped, err) : 0;
+	emu_capture_free(lc->rc);
+	lc->rc = NULL;
+	lc->rdropped = dropped;
+	/* Each file once, from the targets that share it. */
+	for (i = 0; !rc && i < lc->nt; i++) {
+		for (j = 0; j < i && strcmp(lc->files[j], lc->files[i]); j++)
+			;
+		if (j < i)
+			continue;
+		for (j = i, m = 0; j < lc->nt; j++)
+			if (!strcmp(lc->files[j], lc->files[i]))
+				idx[m++] = j;
+		w = merge_write(lc->files[i], blobs, lens, idx, m, lc->limit);
+		if (w < 0)
+			rc = err_set(err, (int)w, "capture %s: %s: %s",
+				     lc->what, lc->files[i],
+				     strerror((int)-w));
+		else
+			lc->rcount += (uint64_t)w;
+	}
+	for (i = 0; i < lc->nt; i++)
+		free(blobs[i]);
+	free(blobs);
+	free(lens);
+	free(idx);
+	return rc;
+}
+
+static void remote_free(struct lcapture *lc)
+{
+	size_t i;
+
+	if (lc->rc) {
+		struct err err;
+
+		err_clear(&err);
+		remote_stop(lc, &err);
+	}
+	for (i = 0; lc->files && i < lc->nt; i++)
+		free(lc->files[i]);
+	free(lc->files);
+	lc->files = NULL;
+}
 
 static void open_types(lua_State *L);
 
@@ -136,7 +272,11 @@ void lcapture_push(lua_State *L, int net, const struct capture_spec *sp,
 	int k, max = sp->kind == CAPTURE_NODE ? (int)node->nports + 1 : 2;
 
 	net = lua_absindex(L, net);
-	lnet_need_here(L, n, "capture");
+	lnet_need_running(L, n);
+	if (emu_remote(n->emu) && (!strcmp(file, CAPTURE_STDOUT) ||
+				    o->file_size))
+		luaL_error(L, "capture across machines: to a file, without "
+			      "a ring (size, files), for now");
 	open_types(L);
 	tg = lua_newuserdatauv(L, max * sizeof(*tg), 0);
 	k = capture_spec_targets(n->topo, n->topo->name, sp, tg, max);
@@ -151,9 +291,36 @@ void lcapture_push(lua_State *L, int net, const struct capture_spec *sp,
 	lc->n = n;
 	describe(lc, n->topo, sp, file);
 	err_clear(&err);
-	if (capture_open(&lc->c, tg, k, o, &err))
-		luaL_error(L, "capture %s: %s", lc->what, err.msg);
-	capture_start(lc->c, EV_DEFAULT);
+	if (emu_remote(n->emu)) {
+		struct emu_capture_target *et;
+		int i;
+
+		/* Each interface by its node's machine. */
+		et = lua_newuserdatauv(L, k * sizeof(*et), 0);
+		lc->files = calloc(k, sizeof(*lc->files));
+		if (!lc->files)
+			luaL_error(L, "out of memory");
+		for (i = 0; i < k; i++) {
+			et[i] = (struct emu_capture_target){
+				.node = topo_node_find(n->topo, tg[i].node),
+				.ifname = tg[i].ifname,
+				.out_only = tg[i].out_only };
+			lc->files[i] = strdup(tg[i].file);
+			lc->nt++;
+			if (!lc->files[i])
+				luaL_error(L, "out of memory");
+		}
+		lua_pop(L, 1);
+		lc->remote = true;
+		lc->limit = o->count;
+		if (emu_capture_start(n->emu, et, k, o->filter, o->snaplen,
+				      o->count, &lc->rc, &err))
+			luaL_error(L, "capture %s: %s", lc->what, err.msg);
+	} else {
+		if (capture_open(&lc->c, tg, k, o, &err))
+			luaL_error(L, "capture %s: %s", lc->what, err.msg);
+		capture_start(lc->c, EV_DEFAULT);
+	}
 	lua_getfield(L, LUA_REGISTRYINDEX, LIVE);
 	lua_pushvalue(L, -2);
 	lua_pushboolean(L, 1);
@@ -219,6 +386,12 @@ void lcapture_stop_net(lua_State *L, struct lnet *n)
 		lc = luaL_testudata(L, -1, LCAPTURE_MT);
 		if (lc && lc->c && lc->n == n)
 			capture_stop(lc->c);
+		if (lc && lc->rc && lc->n == n) {
+			struct err err;
+
+			err_clear(&err);
+			remote_stop(lc, &err);
+		}
 	}
 	lua_pop(L, 1);
 }
@@ -229,6 +402,15 @@ static int l_stop(lua_State *L)
 {
 	struct lcapture *lc = check_capture(L, 1);
 
+	if (lc->remote) {
+		struct err err;
+
+		err_clear(&err);
+		if (remote_stop(lc, &err))
+			return luaL_error(L, "%s", err.msg);
+		lua_pushinteger(L, (lua_Integer)lc->rcount);
+		return 1;
+	}
 	if (lc->c)
 		capture_stop(lc->c);
 	lua_pushinteger(L, lc->c ? (lua_Integer)capture_count(lc->c) : 0);
@@ -239,6 +421,10 @@ static int l_count(lua_State *L)
 {
 	struct lcapture *lc = check_capture(L, 1);
 
+	if (lc->remote) { /* known once stopped */
+		lua_pushinteger(L, (lua_Integer)lc->rcount);
+		return 1;
+	}
 	lua_pushinteger(L, lc->c ? (lua_Integer)capture_count(lc->c) : 0);
 	return 1;
 }
@@ -247,6 +433,10 @@ static int l_dropped(lua_State *L)
 {
 	struct lcapture *lc = check_capture(L, 1);
 
+	if (lc->remote) {
+		lua_pushinteger(L, (lua_Integer)lc->rdropped);
+		return 1;
+	}
 	lua_pushinteger(L, lc->c ? (lua_Integer)capture_dropped(lc->c) : 0);
 	return 1;
 }
@@ -255,6 +445,10 @@ static int l_running(lua_State *L)
 {
 	struct lcapture *lc = check_capture(L, 1);
 
+	if (lc->remote) {
+		lua_pushboolean(L, lc->rc != NULL);
+		return 1;
+	}
 	lua_pushboolean(L, lc->c && capture_running(lc->c));
 	return 1;
 }
@@ -265,6 +459,7 @@ static int l_gc(lua_State *L)
 
 	capture_free(lc->c);
 	lc->c = NULL;
+	remote_free(lc);
 	return 0;
 }
 
@@ -298,6 +493,12 @@ static int l_close(lua_State *L)
 
 	if (lc->c)
 		capture_stop(lc->c);
+	if (lc->rc) {
+		struct err err;
+
+		err_clear(&err);
+		remote_stop(lc, &err);
+	}
 	return 0;
 }
 

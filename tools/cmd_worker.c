@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "core/engine/fault.h"
 #include "core/impair/impair.h"
 #include "core/sys/proc.h"
+#include "core/observe/capture.h"
 #include "core/observe/probe.h"
 #include "core/observe/stats.h"
 #include "core/observe/stream.h"
@@ -49,9 +51,19 @@ struct wprobe {
 	struct wprobe *next;
 };
 
+struct wcapture {
+	unsigned id;
+	struct capture *c;
+	char **files; /* per target: its file here */
+	size_t n;
+	struct wcapture *next;
+};
+
 struct worker {
 	struct proto p;
 	struct ev_loop *loop;
+	struct wcapture *captures;
+	unsigned next_capture;
 	ev_io in;    /* the coordinator's requests */
 	int rc;      /* why the loop ended */
 	struct wprobe *probes; /* probe streams running or done */
@@ -663,6 +675,147 @@ static int do_stats(struct worker *w, const char *msg)
 	return rc;
 }
 
+static void wcapture_free(struct wcapture *k)
+{
+	size_t i;
+
+	capture_free(k->c);
+	for (i = 0; i < k->n; i++) {
+		if (k->files[i])
+			unlink(k->files[i]);
+		free(k->files[i]);
+	}
+	free(k->files);
+	free(k);
+}
+
+static void captures_free(struct worker *w)
+{
+	struct wcapture *k;
+
+	while ((k = w->captures)) {
+		w->captures = k->next;
+		wcapture_free(k);
+	}
+}
+
+/* "capture_start": "SNAPLEN COUNT", a line of filter, then a target a
+ * line "NODE IFNAME OUT_ONLY", ours; each into a file of our record's
+ * captures/ until "capture_stop ID", whose reply is "DROPPED" and then,
+ * per target in order, "LEN" and LEN bytes of pcap. */
+static int do_capture(struct worker *w, const char *verb, const char *msg,
+		      size_t len)
+{
+	struct capture_opts o = { 0 };
+	struct capture_target tg[64];
+	char dir[300], *filter = NULL, *out = NULL;
+	const char *q, *eol;
+	struct wcapture *k, **kk;
+	unsigned node, id;
+	size_t olen = 0, i, flen;
+	unsigned long long count;
+	char ifname[32];
+	struct err err;
+	int out_only, rc;
+	FILE *f;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	if (!strcmp(verb, "capture_stop")) {
+		if (sscanf(msg, "%u", &id) != 1)
+			return proto_sendf(&w->p, "error", "a bad capture id");
+		for (kk = &w->captures; *kk && (*kk)->id != id;
+		     kk = &(*kk)->next)
+			;
+		if (!*kk)
+			return proto_sendf(&w->p, "error", "no capture %u", id);
+		k = *kk;
+		*kk = k->next;
+		capture_stop(k->c);
+		f = open_memstream(&out, &olen);
+		if (f) {
+			fprintf(f, "%" PRIu64 "\n", capture_dropped(k->c));
+			for (i = 0; i < k->n; i++) {
+				size_t blen = 0;
+				char *b = NULL;
+				FILE *in = fopen(k->files[i], "re");
+
+				if (in) {
+					fseek(in, 0, SEEK_END);
+					blen = (size_t)ftell(in);
+					fseek(in, 0, SEEK_SET);
+					b = malloc(blen + 1);
+					if (!b || fread(b, 1, blen, in) != blen)
+						blen = 0;
+					fclose(in);
+				}
+				fprintf(f, "%zu\n", blen);
+				if (blen)
+					fwrite(b, 1, blen, f);
+				free(b);
+			}
+			fclose(f);
+		}
+		wcapture_free(k);
+		rc = out ? proto_send(&w->p, "ok", out, olen) :
+			   proto_sendf(&w->p, "error", "out of memory");
+		free(out);
+		return rc;
+	}
+	if (sscanf(msg, "%d %llu", &o.snaplen, &count) != 2 ||
+	    !(q = strchr(msg, '\n')))
+		return proto_sendf(&w->p, "error", "a bad capture");
+	o.count = count;
+	eol = strchr(q + 1, '\n');
+	if (!eol)
+		return proto_sendf(&w->p, "error", "a bad capture");
+	flen = (size_t)(eol - q - 1);
+	if (flen) {
+		filter = strndup(q + 1, flen);
+		o.filter = filter;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k || !(k->files = calloc(64, sizeof(*k->files)))) {
+		free(k);
+		free(filter);
+		return proto_sendf(&w->p, "error", "out of memory");
+	}
+	k->id = ++w->next_capture;
+	snprintf(dir, sizeof(dir), "/run/lunet/%s/captures", w->t->name);
+	mkdir(dir, 0700);
+	for (q = eol; q && q[1] && k->n < 64; q = strchr(q + 1, '\n')) {
+		if (sscanf(q + 1, "%u %31s %d", &node, ifname, &out_only) != 3 ||
+		    node >= w->t->nnodes || !emu_node_local(w->e, node))
+			break;
+		if (asprintf(&k->files[k->n], "%s/%u-%zu.pcap", dir, k->id,
+			     k->n) < 0) {
+			k->files[k->n] = NULL;
+			break;
+		}
+		tg[k->n] = (struct capture_target){
+			.emu = w->t->name, .node = w->t->nodes[node].name,
+			.ifname = strdup(ifname), .out_only = out_only,
+			.file = k->files[k->n] };
+		k->n++;
+	}
+	(void)len;
+	err_clear(&err);
+	rc = k->n ? capture_open(&k->c, tg, k->n, &o, &err) : -EINVAL;
+	for (i = 0; i < k->n; i++)
+		free((char *)tg[i].ifname);
+	free(filter);
+	if (rc) {
+		wcapture_free(k);
+		return err.msg[0] ? reply_err(w, &err, rc) :
+				    proto_sendf(&w->p, "error",
+						"a bad capture target");
+	}
+	capture_start(k->c, w->loop);
+	k->next = w->captures;
+	w->captures = k;
+	return proto_sendf(&w->p, "ok", "%u", k->id);
+}
+
 /* One request; its reply sent.  Returns 0 or -errno (the channel is
  * gone). */
 static int handle(struct worker *w, const char *verb, char *msg, size_t len)
@@ -683,6 +836,8 @@ static int handle(struct worker *w, const char *verb, char *msg, size_t len)
 		return do_fib(w, msg);
 	if (!strcmp(verb, "stats"))
 		return do_stats(w, msg);
+	if (!strcmp(verb, "capture_start") || !strcmp(verb, "capture_stop"))
+		return do_capture(w, verb, msg, len);
 	if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))
 		return do_node(w, verb, msg);
 	if (!strcmp(verb, "impair") || !strcmp(verb, "impair_get"))
@@ -698,6 +853,7 @@ static int handle(struct worker *w, const char *verb, char *msg, size_t len)
 	}
 	if (!strcmp(verb, "stop")) {
 		probes_free(w);
+		captures_free(w);
 		if (w->e && (rc = emu_stop(w->e, &err)))
 			rc = reply_err(w, &err, rc);
 		else
@@ -783,6 +939,8 @@ int cmd_worker(int argc, char **argv)
 	}
 	/* The coordinator is gone without leaving the part up: take it
 	 * down, as "lunet run" does when it ends. */
+	probes_free(&w);
+	captures_free(&w); /* their sockets would keep the namespaces */
 	if (w.e) {
 		err_clear(&err);
 		emu_stop(w.e, &err);
@@ -793,6 +951,7 @@ int cmd_worker(int argc, char **argv)
 	free(w.frozen);
 	free(w.nfrozen);
 	probes_free(&w);
+	captures_free(&w);
 	topo_free(w.t);
 	return rc == -ENODATA ? 0 : 1;
 }

@@ -160,6 +160,24 @@ struct stats_if;
 int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
 	      struct err *err);
 
+/* Across machines: a capture of n interfaces, each by its node's
+ * machine into a file there; _stop() ends them all and hands back each
+ * interface's pcap (blobs[i], lens[i]: malloc'd, the caller frees),
+ * and the packets the kernels dropped. */
+struct emu_capture_target {
+	uint32_t node;
+	const char *ifname;
+	bool out_only; /* only what it sends (a link's ends) */
+};
+struct emu_rcapture;
+int emu_capture_start(struct emu *e, const struct emu_capture_target *tg,
+		      size_t n, const char *filter, int snaplen,
+		      uint64_t count, struct emu_rcapture **out,
+		      struct err *err);
+int emu_capture_stop(struct emu *e, struct emu_rcapture *c, char **blobs,
+		     size_t *lens, uint64_t *dropped, struct err *err);
+void emu_capture_free(struct emu_rcapture *c);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

@@ -613,3 +613,139 @@ int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
 	}
 	return rc;
 }
+
+struct emu_rcapture {
+	uint32_t nm;
+	unsigned *id;     /* per machine: its capture, 0: none */
+	uint32_t *machine; /* per target */
+	size_t n;
+};
+
+void emu_capture_free(struct emu_rcapture *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->machine);
+	free(c);
+}
+
+int emu_capture_start(struct emu *e, const struct emu_capture_target *tg,
+		      size_t n, const char *filter, int snaplen,
+		      uint64_t count, struct emu_rcapture **out,
+		      struct err *err)
+{
+	struct emu_rcapture *c = calloc(1, sizeof(*c));
+	uint32_t k, nm = cluster_machines(e->cluster);
+	char *msg = NULL, *reply;
+	size_t len = 0, i;
+	FILE *f;
+	int rc = 0;
+
+	if (!c)
+		return err_set(err, -ENOMEM, "out of memory");
+	c->nm = nm;
+	c->n = n;
+	c->id = calloc(nm, sizeof(*c->id));
+	c->machine = malloc((n + 1) * sizeof(*c->machine));
+	if (!c->id || !c->machine) {
+		emu_capture_free(c);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		c->machine[i] = cluster_machine_of(e->cluster, tg[i].node);
+	for (k = 0; k < nm && !rc; k++) {
+		bool any = false;
+
+		f = open_memstream(&msg, &len);
+		if (!f) {
+			rc = err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		/* "SNAPLEN COUNT", the filter's line, a target a line. */
+		fprintf(f, "%d %" PRIu64 "\n%s\n", snaplen, count,
+			filter ? filter : "");
+		for (i = 0; i < n; i++)
+			if (c->machine[i] == k) {
+				fprintf(f, "%u %s %d\n", tg[i].node,
+					tg[i].ifname, tg[i].out_only);
+				any = true;
+			}
+		fclose(f);
+		if (any && strchr(filter ? filter : "", '\n'))
+			rc = err_set(err, -EINVAL, "a filter on one line");
+		else if (any) {
+			rc = cluster_request(e->cluster, k, "capture_start", msg,
+					     len, &reply, err);
+			if (!rc) {
+				c->id[k] = (unsigned)strtoul(reply, NULL, 10);
+				free(reply);
+			}
+		}
+		free(msg);
+		msg = NULL;
+	}
+	if (rc) {
+		char *r;
+
+		for (k = 0; k < nm; k++)
+			if (c->id[k]) {
+				char m[16];
+
+				snprintf(m, sizeof(m), "%u", c->id[k]);
+				if (!cluster_request(e->cluster, k,
+						     "capture_stop", m,
+						     strlen(m), &r, NULL))
+					free(r);
+			}
+		emu_capture_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int emu_capture_stop(struct emu *e, struct emu_rcapture *c, char **blobs,
+		     size_t *lens, uint64_t *dropped, struct err *err)
+{
+	char m[16], *reply, *p;
+	size_t i, got, total;
+	uint32_t k;
+	unsigned long long d;
+	int rc = 0;
+
+	*dropped = 0;
+	for (k = 0; k < c->nm; k++) {
+		if (!c->id[k])
+			continue;
+		snprintf(m, sizeof(m), "%u", c->id[k]);
+		c->id[k] = 0;
+		rc = cluster_request(e->cluster, k, "capture_stop", m,
+				     strlen(m), &reply, err);
+		if (rc)
+			return rc;
+		/* "DROPPED\n", then per target of ours "LEN\n" and LEN
+		 * bytes of pcap. */
+		p = reply;
+		d = strtoull(p, &p, 10);
+		*dropped += d;
+		p = strchr(p, '\n');
+		for (i = 0; p && i < c->n; i++) {
+			if (c->machine[i] != k)
+				continue;
+			p++;
+			got = strtoul(p, &p, 10);
+			if (*p != '\n')
+				break;
+			total = got;
+			blobs[i] = malloc(total + 1);
+			if (!blobs[i])
+				break;
+			memcpy(blobs[i], p + 1, total);
+			lens[i] = total;
+			p += total;
+		}
+		free(reply);
+	}
+	return rc;
+}

@@ -208,6 +208,7 @@ pids=$(sshd_pids "$e")
 owner=$(awk '$1 == "owner" { print $2 }' "/run/lunet/$e/state")
 alive "$owner" || fail "no daemon owns $e"
 kill -9 "$owner"
+for i in $(seq 50); do alive "$owner" || break; sleep 0.1; done
 expect_ok "$LUNET" clean
 grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
 gone "$e" $pids
@@ -240,6 +241,29 @@ diff "$TMP/one" "$TMP/three" || fail "across machines, the link down broke other
 grep -q "after up: loss 0" "$TMP/three" || fail "the link up did not restore every path"
 gone "$e1"
 gone "$e3"
+
+# A capture of a link between machines: each end captured by its own
+# machine, the two brought back and merged in time order into one pcap.
+e=$(emu_name cap)
+capf=$(topo cap.lua <<L
+local net = lunet.topo.fattree{ k = 4, name = "$e" }
+net:place("core1", "m1"); net:place("agg3_1", "m2")
+net:start()
+local c = net:link_between("core1", "agg3_1"):capture{ file = "$TMP/link.pcap", filter = "icmp" }
+local peer = net:node("agg3_1"):intfs()[3].ip:gsub("/.*", "")
+net:node("core1"):cmd("ping -c 3 -i 0.2 " .. peer)
+print("captured " .. c:stop())
+net:stop()
+L
+)
+expect_ok "$LUNET" run --machines local:2 "$capf"
+grep -q "^captured 6$" "$TMP/out" || fail "the capture across machines did not keep 6 packets"
+tcpdump -tt -nr "$TMP/link.pcap" >"$TMP/dump" 2>/dev/null || fail "tcpdump cannot read the merged capture"
+cat "$TMP/dump"
+[ "$(grep -c "echo request" "$TMP/dump")" = 3 ] || fail "not the 3 requests (core1's end, m1)"
+[ "$(grep -c "echo reply" "$TMP/dump")" = 3 ] || fail "not the 3 replies (agg3_1's end, m2)"
+sort -n -c "$TMP/dump" 2>/dev/null || fail "the two ends are not merged in time order"
+gone "$e"
 
 # A coordinator killed mid-run: its workers take their parts down, and
 # "lunet clean" removes the machines.
