@@ -93,9 +93,18 @@ static int l_spawn(lua_State *L)
 
 	lnet_need_running(L, n);
 	argv = build_argv(L, 2);
-	if (emu_remote(n->emu))
-		return luaL_error(L, "node %s: spawn across machines is not "
-				  "supported yet", n->topo->nodes[i].name);
+	if (emu_remote(n->emu)) {
+		struct err err;
+
+		/* Its machine's: frozen, killed and thawed with the node
+		 * there, not tracked here. */
+		err_clear(&err);
+		pid = emu_node_spawn(n->emu, i, argv, &err);
+		if (pid < 0)
+			return luaL_error(L, "%s", err.msg);
+		lua_pushinteger(L, pid);
+		return 1;
+	}
 	emu_nspath(n->emu, i, path, sizeof(path));
 	/* Background output goes to /run/lunet/<emu>/<node>.log; the
 	 * process dies with the emulation (teardown kills everything in its

@@ -816,6 +816,44 @@ static int do_capture(struct worker *w, const char *verb, const char *msg,
 	return proto_sendf(&w->p, "ok", "%u", k->id);
 }
 
+/* "spawn": "NODE", a newline, then the command's words each ended by a
+ * NUL; started in the background in the node (its output to the node's
+ * log in our record), as node:spawn() does; the reply its pid. */
+static int do_spawn(struct worker *w, const char *msg, size_t len)
+{
+	struct proc_opts o = { .in = -1, .new_session = 1 };
+	char path[NETNS_PATHSIZ], log[300], *argv[64];
+	const char *p = strchr(msg, '\n'), *end = msg + len;
+	unsigned node;
+	int n = 0;
+	pid_t pid;
+
+	if (!w->e || sscanf(msg, "%u", &node) != 1 || !p ||
+	    !emu_node_local(w->e, node))
+		return proto_sendf(&w->p, "error", "a bad spawn");
+	for (p++; p < end && n < 63; p += strlen(p) + 1)
+		argv[n++] = (char *)p;
+	argv[n] = NULL;
+	if (!n)
+		return proto_sendf(&w->p, "error", "spawn: no command");
+	emu_nspath(w->e, node, path, sizeof(path));
+	snprintf(log, sizeof(log), "/run/lunet/%s/%s.log", w->t->name,
+		 w->t->nodes[node].name);
+	o.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.out = o.err = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			     0600);
+	pid = proc_spawn(path, argv, &o);
+	if (o.in >= 0)
+		close(o.in);
+	if (o.out >= 0)
+		close(o.out);
+	if (pid < 0)
+		return proto_sendf(&w->p, "error", "node %s: %s: %s",
+				   w->t->nodes[node].name, argv[0],
+				   strerror(-pid));
+	return proto_sendf(&w->p, "ok", "%d", (int)pid);
+}
+
 /* One request; its reply sent.  Returns 0 or -errno (the channel is
  * gone). */
 static int handle(struct worker *w, const char *verb, char *msg, size_t len)
@@ -836,6 +874,8 @@ static int handle(struct worker *w, const char *verb, char *msg, size_t len)
 		return do_fib(w, msg);
 	if (!strcmp(verb, "stats"))
 		return do_stats(w, msg);
+	if (!strcmp(verb, "spawn"))
+		return do_spawn(w, msg, len);
 	if (!strcmp(verb, "capture_start") || !strcmp(verb, "capture_stop"))
 		return do_capture(w, verb, msg, len);
 	if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))

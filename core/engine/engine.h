@@ -178,6 +178,12 @@ int emu_capture_stop(struct emu *e, struct emu_rcapture *c, char **blobs,
 		     size_t *lens, uint64_t *dropped, struct err *err);
 void emu_capture_free(struct emu_rcapture *c);
 
+/* Across machines: argv started in the background in node, by its
+ * machine (its output to the node's log there).  Returns its pid (on
+ * that machine) or -errno with err set. */
+int emu_node_spawn(struct emu *e, uint32_t node, char *const argv[],
+		   struct err *err);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

@@ -749,3 +749,30 @@ int emu_capture_stop(struct emu *e, struct emu_rcapture *c, char **blobs,
 	}
 	return rc;
 }
+
+int emu_node_spawn(struct emu *e, uint32_t node, char *const argv[],
+		   struct err *err)
+{
+	char *msg = NULL, *reply;
+	size_t len = 0;
+	FILE *f;
+	int rc, pid, k;
+
+	f = open_memstream(&msg, &len);
+	if (!f)
+		return err_set(err, -ENOMEM, "out of memory");
+	fprintf(f, "%u\n", node);
+	for (k = 0; argv[k]; k++) {
+		fputs(argv[k], f);
+		fputc(0, f);
+	}
+	fclose(f);
+	rc = cluster_request(e->cluster, cluster_machine_of(e->cluster, node),
+			     "spawn", msg, len, &reply, err);
+	free(msg);
+	if (rc)
+		return rc;
+	pid = atoi(reply);
+	free(reply);
+	return pid > 0 ? pid : err_set(err, -EPROTO, "spawn: no pid");
+}

@@ -253,11 +253,16 @@ local c = net:link_between("core1", "agg3_1"):capture{ file = "$TMP/link.pcap", 
 local peer = net:node("agg3_1"):intfs()[3].ip:gsub("/.*", "")
 net:node("core1"):cmd("ping -c 3 -i 0.2 " .. peer)
 print("captured " .. c:stop())
+-- node:spawn() on another machine: it runs in the node, and dies with it.
+net:node("h4_2_2"):spawn("sleep", "1000.$$")
+print("spawned " .. net:node("h4_2_2"):cmd("sh -c 'ps -eo args | grep -c \"^sleep 1000.$$\"'"))
 net:stop()
 L
 )
 expect_ok "$LUNET" run --machines local:2 "$capf"
 grep -q "^captured 6$" "$TMP/out" || fail "the capture across machines did not keep 6 packets"
+grep -q "^spawned 1" "$TMP/out" || fail "node:spawn() on another machine"
+pgrep -x -f "sleep 1000.$$" && fail "the spawned process outlived its emulation"
 tcpdump -tt -nr "$TMP/link.pcap" >"$TMP/dump" 2>/dev/null || fail "tcpdump cannot read the merged capture"
 cat "$TMP/dump"
 [ "$(grep -c "echo request" "$TMP/dump")" = 3 ] || fail "not the 3 requests (core1's end, m1)"
