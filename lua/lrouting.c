@@ -273,6 +273,7 @@ struct lwatch {
 	lua_State *M;        /* the main thread: events are logged there */
 	struct lnet *n;
 	unsigned char *down; /* per node: "daemon_down" logged */
+	int *alive, *total;  /* across machines: the machines' answers */
 };
 
 static void watch_tick(struct ev_loop *loop, ev_timer *w, int revents)
@@ -294,12 +295,23 @@ static void watch_tick(struct ev_loop *loop, ev_timer *w, int revents)
 			levent(k->M, "machine_down", "net:s", t->name,
 			       "machine:s", gone[g], NULL);
 		}
-		return;
+		/* The daemons, one request per machine a second. */
+		if (!k->alive && topo_has_daemons(t)) {
+			k->alive = calloc(t->nnodes + 1, sizeof(*k->alive));
+			k->total = calloc(t->nnodes + 1, sizeof(*k->total));
+		}
+		if (!k->alive || !k->total || n ||
+		    emu_daemons_all(k->n->emu, k->alive, k->total, NULL))
+			return;
 	}
 	for (i = 0; i < t->nnodes; i++) {
 		if (!t->nodes[i].routing)
 			continue;
-		alive = routing_node_alive(t, i, &total);
+		if (k->alive) {
+			alive = k->alive[i];
+			total = k->total[i];
+		} else
+			alive = routing_node_alive(t, i, &total);
 		if (alive < total && !k->down[i]) {
 			k->down[i] = 1;
 			levent(k->M, "daemon_down", "net:s", t->name, "node:s",
@@ -350,6 +362,8 @@ void lrouting_unwatch(struct lnet *n)
 	ev_ref(EV_DEFAULT);
 	ev_timer_stop(EV_DEFAULT, &k->w);
 	free(k->down);
+	free(k->alive);
+	free(k->total);
 	free(k);
 	n->watch = NULL;
 }

@@ -368,6 +368,33 @@ static int do_fib(struct worker *w, const char *msg)
 	return rc;
 }
 
+/* "daemons_all": a line "NODE ALIVE TOTAL" per router of ours with
+ * daemons. */
+static int do_daemons_all(struct worker *w)
+{
+	char *out = NULL;
+	size_t olen = 0;
+	uint32_t i;
+	int total, alive, rc;
+	FILE *f;
+
+	if (!w->e)
+		return proto_sendf(&w->p, "error", "nothing is built here");
+	f = open_memstream(&out, &olen);
+	if (!f)
+		return proto_sendf(&w->p, "error", "out of memory");
+	for (i = 0; i < w->t->nnodes; i++) {
+		if (!w->t->nodes[i].routing || !emu_node_local(w->e, i))
+			continue;
+		alive = routing_node_alive(w->t, i, &total);
+		fprintf(f, "%u %d %d\n", i, alive, total);
+	}
+	fclose(f);
+	rc = proto_send(&w->p, "ok", out ? out : "", out ? olen : 0);
+	free(out);
+	return rc;
+}
+
 /* "routes N": router N's FIB as a table; "daemons N": "ALIVE TOTAL". */
 static int do_node(struct worker *w, const char *verb, const char *msg)
 {
@@ -876,6 +903,8 @@ static int handle(struct worker *w, const char *verb, char *msg, size_t len)
 		return do_stats(w, msg);
 	if (!strcmp(verb, "spawn"))
 		return do_spawn(w, msg, len);
+	if (!strcmp(verb, "daemons_all"))
+		return do_daemons_all(w);
 	if (!strcmp(verb, "capture_start") || !strcmp(verb, "capture_stop"))
 		return do_capture(w, verb, msg, len);
 	if (!strcmp(verb, "routes") || !strcmp(verb, "daemons"))

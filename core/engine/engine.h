@@ -184,6 +184,11 @@ void emu_capture_free(struct emu_rcapture *c);
 int emu_node_spawn(struct emu *e, uint32_t node, char *const argv[],
 		   struct err *err);
 
+/* Across machines: how many routing daemons run (alive[node]) of how
+ * many (total[node]) for every routed router, one request per machine.
+ * Returns 0 or -errno with err set. */
+int emu_daemons_all(struct emu *e, int *alive, int *total, struct err *err);
+
 /* How many of node's routing daemons run (*total: how many it has), on
  * this machine or on the node's. */
 int emu_daemons_alive(struct emu *e, uint32_t node, int *total);

@@ -776,3 +776,31 @@ int emu_node_spawn(struct emu *e, uint32_t node, char *const argv[],
 	free(reply);
 	return pid > 0 ? pid : err_set(err, -EPROTO, "spawn: no pid");
 }
+
+int emu_daemons_all(struct emu *e, int *alive, int *total, struct err *err)
+{
+	char *reply, *q;
+	uint32_t k;
+	unsigned node;
+	int a, t, rc;
+
+	for (k = 0; k < cluster_machines(e->cluster); k++) {
+		rc = cluster_request(e->cluster, k, "daemons_all", "", 0,
+				     &reply, err);
+		if (rc)
+			return rc;
+		for (q = reply; *q;) {
+			if (sscanf(q, "%u %d %d", &node, &a, &t) == 3 &&
+			    node < e->topo->nnodes) {
+				alive[node] = a;
+				total[node] = t;
+			}
+			q = strchr(q, '\n');
+			if (!q)
+				break;
+			q++;
+		}
+		free(reply);
+	}
+	return 0;
+}

@@ -153,6 +153,19 @@ lunet.test("a spine dies and comes back, across machines", function()
   net:node("spine1"):recover()
   net:converged{ within = "30s", ecmp = true }
   assert(net:node("leaf1"):vtysh("show bgp summary json").ipv4Unicast.peerCount == 2)
+  -- Killed, its daemons start again on recover(), on its machine.
+  net:node("spine2"):fail{ kill = true }
+  assert(select(1, net:node("spine2"):daemons()) == 0, "spine2's daemons live")
+  net:node("spine2"):recover()
+  local alive, total = net:node("spine2"):daemons()
+  assert(alive == total and total == 2, alive .. " of " .. total)
+  -- A daemon that dies on its machine is an event here; reset starts it.
+  net:node("leaf3"):cmd("sh -c 'kill -9 \$(cat /run/lunet/$e/routers/leaf3/bgpd.pid)'")
+  lunet.expect(function() return #lunet.events{ event = "daemon_down", node = "leaf3" } == 1 end,
+               { within = "5s" })
+  net:reset()
+  assert(select(1, net:node("leaf3"):daemons()) == 2)
+  net:converged{ within = "30s", ecmp = true }
 end)
 L
 )
