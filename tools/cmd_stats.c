@@ -129,11 +129,6 @@ static int sampler_open(struct sampler *s, const char *name)
 
 	s->name = name;
 	err_clear(&err);
-	if (cluster_recorded(name))
-		return cli_fail("%s runs across machines: 'lunet stats' reads "
-				"this machine's namespaces; use the console's "
-				"'stats' (lunet console --attach %s) or "
-				"net:stats()", name, name);
 	rc = state_read(name, &s->t, &info, &err);
 	if (rc == -ENOENT)
 		return cli_fail("no emulation named '%s'", name);
@@ -284,6 +279,16 @@ int cmd_stats(int argc, char **argv)
 		return 1;
 	if (intr_install())
 		return cli_fail("cannot install signal handlers");
+	/* Across machines the counters are the machines': the daemon that
+	 * owns the emulation asks them (its console's "stats"). */
+	if (cluster_recorded(argv[optind])) {
+		if (o.mode != MODE_TABLE || o.sorted || o.rows)
+			return cli_fail("%s runs across machines: 'lunet stats "
+					"NAME' prints the table; --top, --json, "
+					"--interval, --sort and -n are not "
+					"there yet", argv[optind]);
+		return cli_ctl_line(argv[optind], "stats");
+	}
 	rc = sampler_open(&s, argv[optind]);
 	if (!rc && o.mode == MODE_CSV)
 		rc = run_csv(&s, &o);

@@ -116,6 +116,12 @@ seeds=$(sed -n 's/.* seed \([0-9]*\) .*/\1/p' "$TMP/out" | sort -u | wc -l)
 [ "$seeds" = 1 ] || fail "the two ends do not share one seed"
 grep -q "seen [1-9]" "$TMP/out" || fail "no packets counted by the impaired ends"
 expect_ok "$LUNET" impair "$e" core1 "$agg" clear
+# The counters of every link, from the machines, from the shell.
+expect_ok "$LUNET" stats "$e"
+[ "$(grep -c ':eth[0-9]* -- ' "$TMP/out")" = 48 ] || fail "lunet stats does not list the 48 links"
+grep -E "^core1:$vx -- |-- core1:$vx " "$TMP/out" | grep -qvE " 0 +0 +0 +0 " ||
+	fail "no packets counted on core1's link between machines"
+expect_fail "not supported there yet" "$LUNET" capture "$e" core1 -w "$TMP/x.pcap"
 
 # A worker that dies leaves the emulation degraded, naming its machine.
 for p in /proc/[0-9]*/cmdline; do
