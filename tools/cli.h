@@ -126,6 +126,8 @@ int cmd_impair(int argc, char **argv);
  * through its control socket; its output goes to ours.  Returns its exit
  * status, or 1 after saying why it could not. */
 int cli_ctl_line(const char *name, const char *line);
+/* The same, its output into *text (malloc'd; the caller frees). */
+int cli_ctl_line_text(const char *name, const char *line, char **text);
 
 /* "lunet plan" (tools/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);

@@ -242,6 +242,88 @@ static int run(struct cap_args *a, struct capture_target *tg, int n)
 	return rc;
 }
 
+/* Across machines: one target captured by the daemon that owns the
+ * emulation (its console's capture, which has each end captured by its
+ * node's machine), until a signal; then stopped, the files written. */
+static int run_remote(struct cap_args *a)
+{
+	char *line = NULL, *text = NULL, file[8200], cwd[4096], args[300];
+	struct capture_spec sp;
+	struct state_info info;
+	struct topo *t = NULL;
+	struct err err;
+	sigset_t set;
+	int rc, id, sig;
+
+	/* One target; the words after it are the filter. */
+	if (a->nwords > 1 && !looks_like_target(a->words[1])) {
+		if (!a->filter)
+			a->filter = capture_join(a->words + 1, a->nwords - 1);
+		a->nwords = 1;
+	}
+	if (a->nwords != 1 || !strcmp(a->file, CAPTURE_STDOUT) ||
+	    a->o.count || a->o.file_size || a->o.snaplen)
+		return cli_fail("%s runs across machines: 'lunet capture' "
+				"takes one TARGET and -w FILE there (no -c, "
+				"-C, -W, -s, or standard output) for now",
+				a->name);
+	err_clear(&err);
+	rc = state_read(a->name, &t, &info, &err);
+	if (rc)
+		return cli_fail("%s", err.msg);
+	rc = capture_spec_parse(t, a->words[0], &sp, &err);
+	if (!rc) {
+		const char *n = t->nodes[sp.node].name;
+
+		if (sp.kind == CAPTURE_LINK)
+			snprintf(args, sizeof(args), "%s %s", n,
+				 t->nodes[sp.peer].name);
+		else if (sp.kind == CAPTURE_INTF)
+			snprintf(args, sizeof(args), "%s:%s", n, sp.ifname);
+		else
+			snprintf(args, sizeof(args), "%s", n);
+	}
+	topo_free(t);
+	if (rc)
+		return cli_fail("%s", err.msg);
+	/* The daemon's files are in its directory, /: the path whole. */
+	if (a->file[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(file, sizeof(file), "%s/%s", cwd, a->file);
+	else
+		snprintf(file, sizeof(file), "%s", a->file);
+	if (asprintf(&line, "capture %s %s%s%s", args, file,
+		     a->filter ? " " : "", a->filter ? a->filter : "") < 0)
+		return cli_fail("out of memory");
+	/* Signals wait for us, so none comes between start and wait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	rc = cli_ctl_line_text(a->name, line, &text);
+	free(line);
+	if (rc || !text || sscanf(text, "capture %d:", &id) != 1) {
+		if (text)
+			fputs(text, stderr);
+		free(text);
+		return rc ? rc : cli_fail("%s: the capture did not start",
+					  a->name);
+	}
+	free(text);
+	if (!a->quiet)
+		fprintf(stderr, "lunet: capturing %s of %s (across machines) "
+			"into %s until Ctrl-C\n", a->words[0], a->name, file);
+	sigwait(&set, &sig);
+	if (asprintf(&line, "capture stop %d", id) < 0)
+		return cli_fail("out of memory");
+	rc = cli_ctl_line_text(a->name, line, &text);
+	free(line);
+	if (text && !a->quiet)
+		fputs(text, stderr);
+	free(text);
+	return rc;
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	struct cap_args a = {0};
@@ -260,9 +342,7 @@ int cmd_capture(int argc, char **argv)
 		return 1;
 	err_clear(&err);
 	if (cluster_recorded(a.name))
-		return cli_fail("%s runs across machines: captures are not "
-				"supported there yet (docs/machines.md)",
-				a.name);
+		return run_remote(&a);
 	rc = state_read(a.name, &t, &info, &err);
 	if (rc == -ENOENT)
 		return cli_fail("no emulation named '%s'", a.name);

@@ -12,9 +12,26 @@
 #include "core/control/state.h"
 #include "tools/cli.h"
 
+static int ctl_line(const char *name, const char *line, char **text);
+
 int cli_ctl_line(const char *name, const char *line)
 {
+	return ctl_line(name, line, NULL);
+}
+
+int cli_ctl_line_text(const char *name, const char *line, char **text)
+{
+	*text = NULL;
+	return ctl_line(name, line, text);
+}
+
+/* Sends one console line to the owner of emulation name; its output to
+ * stdout, or into *text (malloc'd) when text is given. */
+static int ctl_line(const char *name, const char *line, char **text)
+{
 	char path[512], *buf;
+	FILE *mem = NULL;
+	size_t mlen = 0;
 	int fd, rc, type, status = 1;
 	struct state_info info;
 	size_t len;
@@ -30,6 +47,8 @@ int cli_ctl_line(const char *name, const char *line)
 				"'lunet console' takes commands; a script "
 				"impairs its links itself (l:impair{})",
 				name, strerror(-fd));
+	if (text)
+		mem = open_memstream(text, &mlen);
 	rc = ctl_recv(fd, &type, &buf, &len); /* the greeting */
 	if (!rc)
 		free(buf);
@@ -40,7 +59,7 @@ int cli_ctl_line(const char *name, const char *line)
 		if (rc)
 			break;
 		if (type == CTL_OUT)
-			fwrite(buf, 1, len, stdout);
+			fwrite(buf, 1, len, mem ? mem : stdout);
 		else if (type == CTL_ERR)
 			fwrite(buf, 1, len, stderr);
 		else if (type == CTL_EXIT)
@@ -50,6 +69,8 @@ int cli_ctl_line(const char *name, const char *line)
 			break;
 	}
 	close(fd);
+	if (mem)
+		fclose(mem);
 	if (rc)
 		return cli_fail("%s: the control socket: %s", name,
 				strerror(-rc));

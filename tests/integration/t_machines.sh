@@ -87,6 +87,8 @@ agg=$(awk -v i="$vx" '$1 == "link" && $2 == "core1" && $3 == i { print $5 }
 	$1 == "link" && $5 == "core1" && $6 == i { print $2 }' "/run/lunet/$e/state")
 console pingall
 grep -q "pingall: 240/240" "$TMP/out" || fail "console pingall across machines"
+console "iperf h1_1_1 h4_2_2 1"
+grep -qE "iperf h1_1_1 -> h4_2_2: [0-9.]+ [GMK]bits/sec sender" "$TMP/out" || fail "console iperf across machines"
 console "link core1 $agg down" "core1 ping -c 1 -W 1 $peer" pingall
 grep -q " 1 received" "$TMP/out" && fail "core1 still reaches $agg over a link that is down"
 grep -q "pingall: 240/240" "$TMP/out" && fail "a link between machines down changed nothing"
@@ -121,7 +123,17 @@ expect_ok "$LUNET" stats "$e"
 [ "$(grep -c ':eth[0-9]* -- ' "$TMP/out")" = 48 ] || fail "lunet stats does not list the 48 links"
 grep -E "^core1:$vx -- |-- core1:$vx " "$TMP/out" | grep -qvE " 0 +0 +0 +0 " ||
 	fail "no packets counted on core1's link between machines"
-expect_fail "not supported there yet" "$LUNET" capture "$e" core1 -w "$TMP/x.pcap"
+# lunet capture from the shell: through the daemon, until Ctrl-C.
+"$LUNET" capture "$e" "core1-$agg" -w "$TMP/cli.pcap" icmp >"$TMP/cap.out" 2>&1 &
+cap=$!
+for i in $(seq 50); do grep -q "capturing" "$TMP/cap.out" && break; sleep 0.1; done
+"$LUNET" exec "$e" core1 ping -c 2 -i 0.2 "$peer" >/dev/null
+kill -INT "$cap"
+wait "$cap" || { cat "$TMP/cap.out"; fail "lunet capture across machines failed"; }
+cat "$TMP/cap.out"
+[ "$(tcpdump -nr "$TMP/cli.pcap" 2>/dev/null | grep -c ICMP)" = 4 ] ||
+	fail "lunet capture did not keep the 4 packets of both ends"
+expect_fail "one TARGET" "$LUNET" capture "$e" core1 -c 5 -w "$TMP/x.pcap"
 
 # A worker that dies leaves the emulation degraded, naming its machine.
 for p in /proc/[0-9]*/cmdline; do

@@ -351,6 +351,15 @@ static pid_t start_server(struct console *c, uint32_t node)
 	char *argv[] = { "iperf3", "-s", "-1", NULL };
 	pid_t pid;
 
+	/* Across machines, on the node's: "-1" ends it after one test, and
+	 * it dies with the emulation in any case. */
+	if (emu_remote(c->n->emu)) {
+		struct err err;
+
+		err_clear(&err);
+		pid = emu_node_spawn(c->n->emu, node, argv, &err);
+		return pid < 0 ? pid : 0;
+	}
 	emu_nspath(c->n->emu, node, path, sizeof(path));
 	o.in = o.out = o.err = open("/dev/null", O_RDWR | O_CLOEXEC);
 	pid = proc_spawn(path, argv, &o);
@@ -370,13 +379,33 @@ static int run_client(struct console *c, uint32_t a, uint32_t b,
 	char *argv[] = { "iperf3", "-c", ip, "-t", (char *)secs, NULL };
 	int rc, tries;
 
+	struct emu_command *ec = NULL;
+	const char *ns = path;
+	char **run = argv;
+
 	ip_format(&p, false, ip);
-	emu_nspath(c->n->emu, a, path, sizeof(path));
-	for (tries = 0;; tries++) {
-		rc = proc_run(path, argv, out, NULL, status);
-		if (rc || *status == 0 || tries == 30 ||
-		    !strstr(*out, "Connection refused"))
+	if (emu_remote(c->n->emu)) {
+		/* On a's machine, through its transport. */
+		ec = malloc(sizeof(*ec));
+		if (!ec)
+			return -ENOMEM;
+		rc = emu_node_command(c->n->emu, a, argv, false, ec);
+		if (rc) {
+			free(ec);
 			return rc;
+		}
+		ns = ec->nspath;
+		run = ec->argv;
+	} else {
+		emu_nspath(c->n->emu, a, path, sizeof(path));
+	}
+	for (tries = 0;; tries++) {
+		rc = proc_run(ns, run, out, NULL, status);
+		if (rc || *status == 0 || tries == 30 ||
+		    !strstr(*out, "Connection refused")) {
+			free(ec);
+			return rc;
+		}
 		free(*out);
 		*out = NULL;
 		nanosleep(&pause, NULL);
@@ -394,10 +423,6 @@ int console_iperf(struct console *c, int argc, char **argv, const char *rest,
 
 	if (a == TOPO_NONE)
 		return 1;
-	if (c->n->emu && emu_remote(c->n->emu))
-		return console_fail(c, "iperf", "not across machines yet: run "
-				    "iperf3 -s on one node and iperf3 -c on "
-				    "the other");
 	b = console_node(c, "iperf", argv[2]);
 	if (b == TOPO_NONE)
 		return 1;
@@ -414,8 +439,10 @@ int console_iperf(struct console *c, int argc, char **argv, const char *rest,
 		return console_fail(c, "iperf", "%s: cannot start iperf3: %s",
 				    argv[2], strerror(-server));
 	rc = run_client(c, a, b, argc > 3 ? argv[3] : "2", &out, &status);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
 	if (rc) {
 		free(out);
 		return console_fail(c, "iperf", "%s: iperf3: %s", argv[1],
