@@ -244,8 +244,9 @@ static int run(struct cap_args *a, struct capture_target *tg, int n)
 
 /* Across machines: one target captured by the daemon that owns the
  * emulation (its console's capture, which has each end captured by its
- * node's machine), until a signal; then stopped, the files written. */
-static int run_remote(struct cap_args *a)
+ * node's machine), until a signal; then stopped, the files written.
+ * *joinedp: the filter made of the words after the target, if any. */
+static int run_remote_words(struct cap_args *a, char **joinedp)
 {
 	char *line = NULL, *text = NULL, file[8200], cwd[4096], args[300];
 	struct capture_spec sp;
@@ -258,7 +259,8 @@ static int run_remote(struct cap_args *a)
 	/* One target; the words after it are the filter. */
 	if (a->nwords > 1 && !looks_like_target(a->words[1])) {
 		if (!a->filter)
-			a->filter = capture_join(a->words + 1, a->nwords - 1);
+			a->filter = *joinedp =
+				capture_join(a->words + 1, a->nwords - 1);
 		a->nwords = 1;
 	}
 	if (a->nwords != 1 || !strcmp(a->file, CAPTURE_STDOUT) ||
@@ -321,6 +323,16 @@ static int run_remote(struct cap_args *a)
 	if (text && !a->quiet)
 		fputs(text, stderr);
 	free(text);
+	return rc;
+}
+
+/* run_remote_words(), and the filter it made freed. */
+static int run_remote(struct cap_args *a)
+{
+	char *joined = NULL;
+	int rc = run_remote_words(a, &joined);
+
+	free(joined);
 	return rc;
 }
 
