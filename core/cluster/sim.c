@@ -420,21 +420,28 @@ int sim_up(const char *emu, const char *dir, uint32_t n,
 
 /* Runs argv inside machine m (its sshd's mount namespace and its network
  * namespace), 60 s at most. */
-static void run_inside(const struct sim_machine *m, const char *mpath,
-		       char *const argv[])
+static void run_inside(const struct sim_machine *m, char *const argv[])
 {
-	char path[64];
-	int status, i, fd;
+	char mnt[64], net[64];
+	int status, i, mfd, nfd;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)m->sshd);
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)m->sshd);
+	snprintf(net, sizeof(net), "/proc/%d/ns/net", (int)m->sshd);
 	pid = fork();
 	if (pid < 0)
 		return;
 	if (pid == 0) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWNS) || netns_enter(mpath))
+		/* Both opened first: once in the machine's mount namespace,
+		 * its /run hides the host's /run/netns. */
+		nfd = open(net, O_RDONLY | O_CLOEXEC);
+		mfd = open(mnt, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0 || mfd < 0 || setns(nfd, CLONE_NEWNET) ||
+		    setns(mfd, CLONE_NEWNS)) {
+			dprintf(2, "lunet: machine %s: cannot enter it: %s\n",
+				m->name, strerror(errno));
 			_exit(126);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -463,7 +470,7 @@ int sim_down(const char *emu, uint32_t n, const struct sim_machine *m,
 		if (n && clean_argv && m[k].sshd &&
 		    proc_starttime(m[k].sshd) == m[k].sshd_start &&
 		    proc_alive(m[k].sshd))
-			run_inside(&m[k], path, clean_argv);
+			run_inside(&m[k], clean_argv);
 		if ((inodes[ni] = netns_inode(path)))
 			ni++;
 	}

@@ -135,7 +135,9 @@ cat "$TMP/cap.out"
 	fail "lunet capture did not keep the 4 packets of both ends"
 expect_fail "one TARGET" "$LUNET" capture "$e" core1 -c 5 -w "$TMP/x.pcap"
 
-# A worker that dies leaves the emulation degraded, naming its machine.
+# A worker that dies leaves the emulation degraded, naming its machine;
+# what runs in its nodes is still cleaned up, from inside the machine.
+console 'lua for _, n in ipairs(net:nodes()) do n:spawn("sleep", "1002.'$$'") end'
 for p in /proc/[0-9]*/cmdline; do
 	case "$( { tr '\0' ' ' <"$p"; } 2>/dev/null)" in
 	*"lunet worker $e ") w=${p#/proc/}; w=${w%/cmdline} ;;
@@ -155,6 +157,7 @@ grep -q "is gone: the emulation is degraded" "$TMP/out" || fail "pingall does no
 
 expect_ok "$LUNET" down "$e"
 gone "$e" $pids
+pgrep -x -f "sleep 1002.$$" && fail "the nodes of the machine whose worker died were not cleaned"
 
 # A scenario across machines: a spine of a BGP fabric fails and recovers,
 # the FIBs checked on each machine.
