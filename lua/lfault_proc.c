@@ -208,22 +208,18 @@ int lfault_stop_procs(lua_State *L, struct lnet *n, int st, uint32_t i,
  * many were gone. */
 static int restart_daemons(lua_State *L, struct lnet *n, uint32_t i)
 {
-	int total, alive;
 	struct err err;
+	int total, gone;
 
-	if (!n->topo->nodes[i].routing)
-		return 0;
-	alive = routing_node_alive(n->topo, i, &total);
-	if (alive == total)
-		return 0;
-	/* What is left of them (a daemon of several that died) goes first. */
-	routing_node_kill(n->topo, i);
 	err_clear(&err);
-	if (routing_node_start(n->topo, i, &err))
+	gone = routing_node_restart(n->topo, i, &total, &err);
+	if (gone < 0)
 		luaL_error(L, "%s", err.msg);
-	levent(L, "daemons_restart", "net:s", n->topo->name, "node:s",
-	       n->topo->nodes[i].name, "daemons:i", (long long)total, NULL);
-	return total - alive;
+	if (gone > 0)
+		levent(L, "daemons_restart", "net:s", n->topo->name, "node:s",
+		       n->topo->nodes[i].name, "daemons:i", (long long)total,
+		       NULL);
+	return gone;
 }
 
 /* Thaws what lfault_stop_procs() froze in node i, or starts again the

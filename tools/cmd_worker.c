@@ -420,22 +420,6 @@ static int do_node(struct worker *w, const char *verb, const char *msg)
 	return rc;
 }
 
-/* Starts again node's routing daemons if some are gone; how many were. */
-static int restart_daemons(struct worker *w, uint32_t node, struct err *err)
-{
-	int total, alive;
-
-	if (!w->t->nodes[node].routing)
-		return 0;
-	alive = routing_node_alive(w->t, node, &total);
-	if (alive == total)
-		return 0;
-	routing_node_kill(w->t, node);
-	if (routing_node_start(w->t, node, err))
-		return -1;
-	return total - alive;
-}
-
 /* "fail N stop|kill": what a node failure does to the node's processes
  * (its links are the coordinator's to set down): frozen, or killed.
  * "recover N": the frozen thawed, the dead daemons started again; the
@@ -445,7 +429,7 @@ static int do_fault(struct worker *w, const char *verb, const char *msg)
 	char path[NETNS_PATHSIZ], how[8] = "";
 	unsigned node, first, last;
 	struct err err;
-	int count = 0, rc;
+	int count = 0, rc, total;
 	ino_t ino;
 
 	if (!w->e)
@@ -490,7 +474,8 @@ static int do_fault(struct worker *w, const char *verb, const char *msg)
 			free(w->frozen[node]);
 			w->frozen[node] = NULL;
 			w->nfrozen[node] = 0;
-			rc = restart_daemons(w, node, &err);
+			rc = routing_node_restart(w->t, node, &total,
+						  &err);
 			if (rc < 0)
 				return proto_sendf(&w->p, "error", "%s",
 						   err.msg);

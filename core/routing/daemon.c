@@ -591,3 +591,20 @@ int routing_cli_argv(const struct topo *t, uint32_t n, const char *tool,
 	}
 	return -EINVAL;
 }
+
+int routing_node_restart(const struct topo *t, uint32_t n, int *total,
+			 struct err *err)
+{
+	int alive, rc;
+
+	*total = 0;
+	if (!t->nodes[n].routing)
+		return 0;
+	alive = routing_node_alive(t, n, total);
+	if (alive == *total)
+		return 0;
+	/* What is left of them (a daemon of several that died) goes first. */
+	routing_node_kill(t, n);
+	rc = routing_node_start(t, n, err);
+	return rc ? rc : *total - alive;
+}

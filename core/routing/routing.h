@@ -62,6 +62,13 @@ int routing_node_kill(const struct topo *t, uint32_t n);
 /* How many of router n's daemons are alive, and how many it runs. */
 int routing_node_alive(const struct topo *t, uint32_t n, int *total);
 
+/* Starts router n's daemons again from their config when some are gone
+ * (killed by a node failure, or dead), what is left of them killed first.
+ * Returns how many were gone (0: all alive, or no daemons; *total: how
+ * many it runs), or -errno with err set. */
+int routing_node_restart(const struct topo *t, uint32_t n, int *total,
+			 struct err *err);
+
 /* The argv prefix that reaches router n's daemons with tool ("vtysh" or
  * "birdc"): written into argv (at least 6 slots, strings in buf) and
  * NULL-terminated.  Returns the count, or -EINVAL when n does not run the
