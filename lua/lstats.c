@@ -88,8 +88,7 @@ int lstats_net(lua_State *L)
 	lnet_need_running(L, n);
 	ends = new_ends(L, n->topo);
 	err_clear(&err);
-	if (emu_remote(n->emu) ? emu_stats(n->emu, TOPO_NONE, ends, &err) :
-				 stats_read(n->topo, ends, &err))
+	if (emu_stats(n->emu, TOPO_NONE, ends, &err))
 		return luaL_error(L, "stats: %s", err.msg);
 	lua_createtable(L, n->topo->nlinks, n->topo->nlinks);
 	for (l = 0; l < n->topo->nlinks; l++) {
@@ -117,11 +116,8 @@ int lstats_link(lua_State *L)
 	ends = new_ends(L, t);
 	err_clear(&err);
 	for (side = 0, rc = 0; side < 2 && !rc; side++)
-		rc = emu_remote(n->emu) ?
-			emu_stats(n->emu, topo_link_node(t, l, side), ends,
-				  &err) :
-			stats_read_node(t, topo_link_node(t, l, side), ends,
-					&err);
+		rc = emu_stats(n->emu, topo_link_node(t, l, side), ends,
+			       &err);
 	if (rc)
 		return luaL_error(L, "stats: %s", err.msg);
 	push_link(L, 2, t, l, ends);
@@ -141,8 +137,7 @@ int lstats_node(lua_State *L)
 	lnet_need_running(L, n);
 	ends = new_ends(L, t);
 	err_clear(&err);
-	if (emu_remote(n->emu) ? emu_stats(n->emu, i, ends, &err) :
-				 stats_read_node(t, i, ends, &err))
+	if (emu_stats(n->emu, i, ends, &err))
 		return luaL_error(L, "stats: %s", err.msg);
 	lua_createtable(L, 0, t->nodes[i].nports);
 	for (k = 0; k < t->nodes[i].nports; k++) {

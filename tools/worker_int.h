@@ -45,7 +45,6 @@ struct worker {
 	unsigned next_probe;
 	struct topo *t;
 	struct emu *e;
-	uint32_t addr; /* our underlay address */
 	/* per node: the processes a failure froze, to thaw on recovery */
 	struct fault_proc **frozen;
 	int *nfrozen;

@@ -153,9 +153,10 @@ int emu_probe_poll(struct emu *e, struct emu_probe *p,
 		   struct stream_result *res, struct err *err);
 void emu_probe_free(struct emu_probe *p);
 
-/* Across machines: the counters of node's link ends (every node's when
- * node is TOPO_NONE) into ends (core/observe/stats.h's layout), read by
- * the nodes' machines.  Returns 0 or -errno with err set. */
+/* The counters of node's link ends (every node's when node is
+ * TOPO_NONE) into ends (core/observe/stats.h's layout): read here, or
+ * across machines by the nodes' machines.  Returns 0 or -errno with err
+ * set. */
 struct stats_if;
 int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
 	      struct err *err);

@@ -287,6 +287,9 @@ int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
 	unsigned long end;
 	int rc = 0;
 
+	if (!e->cluster)
+		return node == TOPO_NONE ? stats_read(e->topo, ends, err) :
+			stats_read_node(e->topo, node, ends, err);
 	snprintf(msg, sizeof(msg), "%d", node == TOPO_NONE ? -1 : (int)node);
 	for (k = 0; k < nm && !rc; k++) {
 		if (node != TOPO_NONE &&

@@ -30,11 +30,8 @@ static int read_pair(struct console *c, char **argv, struct stats_if *ends,
 		return console_fail(c, "stats", "no link between %s and %s",
 				    argv[1], argv[2]);
 	err_clear(&err);
-	if (emu_remote(c->n->emu) ?
-		    emu_stats(c->n->emu, a, ends, &err) ||
-			    emu_stats(c->n->emu, b, ends, &err) :
-		    stats_read_node(t, a, ends, &err) ||
-			    stats_read_node(t, b, ends, &err))
+	if (emu_stats(c->n->emu, a, ends, &err) ||
+	    emu_stats(c->n->emu, b, ends, &err))
 		return console_fail(c, "stats", "%s", err.msg);
 	return 0;
 }
@@ -48,6 +45,9 @@ int console_stats(struct console *c, int argc, char **argv,
 	uint32_t l;
 	int rc = 0;
 
+	if (!c->n->emu)
+		return console_fail(c, "stats", "network '%s' is not running",
+				    t->name);
 	if (argc == 2)
 		return console_fail(c, "stats", "give both ends of a link, "
 				    "or none for every link");
@@ -59,9 +59,7 @@ int console_stats(struct console *c, int argc, char **argv,
 		rc = read_pair(c, argv, ends, &l);
 		if (!rc)
 			stats_table(c->out, t, ends, &l, 1);
-	} else if (emu_remote(c->n->emu) ?
-			   emu_stats(c->n->emu, TOPO_NONE, ends, &err) :
-			   stats_read(t, ends, &err)) {
+	} else if (emu_stats(c->n->emu, TOPO_NONE, ends, &err)) {
 		rc = console_fail(c, "stats", "%s", err.msg);
 	} else {
 		stats_table(c->out, t, ends, NULL, t->nlinks);
