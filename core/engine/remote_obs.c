@@ -283,13 +283,14 @@ int emu_stats(struct emu *e, uint32_t node, struct stats_if *ends,
 	      struct err *err)
 {
 	char msg[32], *reply, *q;
-	uint32_t k, nm = cluster_machines(e->cluster);
 	unsigned long end;
+	uint32_t k, nm;
 	int rc = 0;
 
 	if (!e->cluster)
 		return node == TOPO_NONE ? stats_read(e->topo, ends, err) :
 			stats_read_node(e->topo, node, ends, err);
+	nm = cluster_machines(e->cluster);
 	snprintf(msg, sizeof(msg), "%d", node == TOPO_NONE ? -1 : (int)node);
 	for (k = 0; k < nm && !rc; k++) {
 		if (node != TOPO_NONE &&
