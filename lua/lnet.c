@@ -589,6 +589,7 @@ static const luaL_Reg methods[] = {
 	{ "routers", l_routers },
 	{ "links", l_links },
 	{ "link_between", l_link_between },
+	{ "apply", lapply_net },
 	{ "place", l_place },
 	{ "start", l_start },
 	{ "stop", l_stop },

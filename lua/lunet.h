@@ -82,6 +82,7 @@ void lnet_stop(lua_State *L, struct lnet *n);
  * nodes (lfault_busy(): why a removal must wait, or NULL), the routing
  * watch and kept impairments follow too. */
 struct topo_map;
+int lapply_net(lua_State *L);
 void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 		   uint32_t olinks);
 int lchange_node_remove(lua_State *L);
