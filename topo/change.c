@@ -74,13 +74,17 @@ static void snap_node(const struct topo *t, uint32_t n,
 
 int topo_snap_take(const struct topo *t, struct topo_route_snap *s)
 {
+	uint64_t nnh = 0;
 	uint32_t i, at = 0, nh = 0;
 
+	/* Routes may share their next hops: each gets its own copy. */
+	for (i = 0; i < t->nroutes; i++)
+		nnh += t->routes[i].nh_count;
 	*s = (struct topo_route_snap){ .nnodes = t->nnodes };
 	s->first = malloc((t->nnodes + 1) * sizeof(*s->first));
 	s->count = malloc((t->nnodes + 1) * sizeof(*s->count));
 	s->r = malloc((t->nroutes + 1) * sizeof(*s->r));
-	s->nh = malloc((t->nnexthops + 1) * sizeof(*s->nh));
+	s->nh = malloc((nnh + 1) * sizeof(*s->nh));
 	if (!s->first || !s->count || !s->r || !s->nh) {
 		topo_snap_free(s);
 		return -ENOMEM;
