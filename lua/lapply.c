@@ -21,6 +21,7 @@
 #include "topo/topo.h"
 
 struct apply {
+	int net;          /* the running network's stack index */
 	lua_State *S;     /* the file's own state */
 	struct lnet *to;  /* the file's network, in S */
 	struct topo_diff d;
@@ -220,6 +221,34 @@ static void say_diff(lua_State *L, struct lnet *n, struct apply *a, int out)
 		     topo_link_name(t, a->d.link_new[i], name, sizeof(name)));
 }
 
+/* Inside net:change(): removals, then additions (their handles into the
+ * table the closure's caller reads back by name). */
+static int apply_body(lua_State *L)
+{
+	struct apply *a = lua_touserdata(L, lua_upvalueindex(1));
+	uint32_t i;
+
+	lua_pushvalue(L, lua_upvalueindex(2));
+	a->net = lua_gettop(L);
+	for (i = 0; i < a->d.nlink_gone; i++) {
+		llink_push(L, a->net, a->d.link_gone[i]);
+		call_method(L, -1, "remove", 0, 0);
+		lua_pop(L, 1);
+	}
+	for (i = 0; i < a->d.nnode_gone; i++) {
+		lnode_push(L, a->net, a->d.node_gone[i]);
+		call_method(L, -1, "remove", 0, 0);
+		lua_pop(L, 1);
+	}
+	for (i = 0; i < a->d.nnode_new; i++)
+		add_node(L, a->net, a->to->topo, a->d.node_new[i]);
+	for (i = 0; i < a->d.nlink_new; i++) {
+		add_link(L, a->net, a->to->topo, a->d.link_new[i]);
+		lua_rawseti(L, lua_upvalueindex(3), i + 1);
+	}
+	return 0;
+}
+
 static const struct lopt apply_opts[] = {
 	{ "dry_run", LOPT_BOOLEAN },
 	{ NULL, 0 },
@@ -263,20 +292,15 @@ int lapply_net(lua_State *L)
 	}
 	if (dry)
 		goto done;
-	for (i = 0; i < (int)a->d.nlink_gone; i++)
-		llink_push(L, 1, a->d.link_gone[i]);
-	for (i = 0; i < (int)a->d.nnode_gone; i++)
-		lnode_push(L, 1, a->d.node_gone[i]);
-	for (i = 0; i < (int)(a->d.nlink_gone + a->d.nnode_gone); i++) {
-		lua_pushvalue(L, kept + 1 + i);
-		call_method(L, -1, "remove", 0, 0);
-		lua_pop(L, 1);
-	}
-	lua_settop(L, kept);
-	for (i = 0; i < (int)a->d.nnode_new; i++)
-		add_node(L, 1, a->to->topo, a->d.node_new[i]);
+	/* One change: planned and built at once (net:change()). */
+	lua_createtable(L, (int)a->d.nlink_new, 0); /* 7: the new links */
+	lua_pushlightuserdata(L, a);
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, kept + 1);
+	lua_pushcclosure(L, apply_body, 3);
+	call_method(L, 1, "change", 1, 0);
 	for (i = 0; i < (int)a->d.nlink_new; i++) {
-		add_link(L, 1, a->to->topo, a->d.link_new[i]);
+		lua_rawgeti(L, kept + 1, i + 1);
 		set_impairs(L, n, a, a->d.link_new[i], out, false, true);
 		lua_pop(L, 1);
 	}

@@ -84,6 +84,8 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 	struct err err;
 	int rc;
 
+	if (onodes == t->nnodes && olinks == t->nlinks)
+		return;
 	err_clear(&err);
 	rc = emu_change_check(n->emu, false, &err);
 	if (!rc && added_refused(t, onodes, olinks, why, sizeof(why)))
@@ -94,6 +96,7 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 		rc = err_set(&err, -ENOMEM, "out of memory");
 	if (rc) {
 		take_back(n, onodes, olinks);
+		lhandle_truncate(L, net, onodes, olinks);
 		luaL_error(L, "%s", err.msg);
 	}
 	topo_keep_plan(t);
@@ -103,12 +106,137 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 	topo_snap_free(&old);
 	if (rc) {
 		take_back(n, onodes, olinks);
+		lhandle_truncate(L, net, onodes, olinks);
 		emu_record_now(n->emu, NULL);
 		luaL_error(L, "%s", err.msg);
 	}
 	lfault_resized(L, net, n, NULL);
 	lrouting_resized(n);
 	log_added(L, n, onodes, olinks);
+}
+
+#define PENDING "lunet.change.pending" /* registry: {link, opts} pairs */
+#define PENDING_RM "lunet.change.removals" /* registry: handles */
+
+void lchange_defer_impair(lua_State *L, int opts, struct lnet *n, uint32_t l)
+{
+	opts = lua_absindex(L, opts);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, PENDING);
+	}
+	lua_createtable(L, 2, 0);
+	lua_pushinteger(L, l);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, opts);
+	lua_rawseti(L, -2, 2);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	lua_pop(L, 1);
+}
+
+/* The impairments of the links built at the end of net:change(). */
+static void pending_apply(lua_State *L, struct lnet *n, bool apply)
+{
+	lua_Integer i, len;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, PENDING);
+	len = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= len && apply; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		limpair_link_opts(L, lua_gettop(L), n,
+				  (uint32_t)lua_tointeger(L, -2));
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+}
+
+void lchange_grew(lua_State *L, int net, struct lnet *n, uint32_t onodes,
+		  uint32_t olinks)
+{
+	if (!n->changing)
+		lchange_added(L, net, n, onodes, olinks);
+}
+
+static void pending_remove(lua_State *L, int net, struct lnet *n,
+			   bool apply);
+
+/* Whether net:change() asked for removals that would be refused: err
+ * says why. */
+static bool removals_refused(lua_State *L, int net, struct lnet *n,
+			     struct err *err)
+{
+	const char *busy;
+	bool any;
+
+	any = lua_getfield(L, LUA_REGISTRYINDEX, PENDING_RM) == LUA_TTABLE;
+	lua_pop(L, 1);
+	if (!any)
+		return false;
+	err_clear(err);
+	if (emu_change_check(n->emu, true, err))
+		return true;
+	busy = lfault_busy(L, net, n);
+	if (busy)
+		err_set(err, -EBUSY, "removing: %s in network '%s': put them "
+			"back (net:reset()) before removing anything", busy,
+			n->topo->name);
+	return busy != NULL;
+}
+
+/* net:change(fn): fn runs, and what it adds to and removes from the
+ * running network is planned and made once, at its end (a rack at once,
+ * not host by host): the additions, then the removals.  An error in fn
+ * takes the additions back and removes nothing.  Returns fn's
+ * results. */
+int lchange_net_change(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	struct err err;
+	int rc, base;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_settop(L, 2);
+	base = lua_gettop(L) - 1;
+	if (!n->emu || n->changing) {
+		lua_call(L, 0, LUA_MULTRET);
+		return lua_gettop(L) - base;
+	}
+	n->changing = 1;
+	n->change_nodes = n->topo->nnodes;
+	n->change_links = n->topo->nlinks;
+	pending_apply(L, n, false);
+	pending_remove(L, 1, n, false);
+	rc = lua_pcall(L, 0, LUA_MULTRET, 0);
+	n->changing = 0;
+	if (rc != LUA_OK) {
+		pending_apply(L, n, false);
+		pending_remove(L, 1, n, false);
+		take_back(n, n->change_nodes, n->change_links);
+		lhandle_truncate(L, 1, n->change_nodes, n->change_links);
+		return lua_error(L);
+	}
+	/* The removals are checked before the additions are built, so that
+	 * a refused one refuses the whole change. */
+	if (removals_refused(L, 1, n, &err)) {
+		pending_apply(L, n, false);
+		pending_remove(L, 1, n, false);
+		take_back(n, n->change_nodes, n->change_links);
+		lhandle_truncate(L, 1, n->change_nodes, n->change_links);
+		return luaL_error(L, "%s", err.msg);
+	}
+	lchange_added(L, 1, n, n->change_nodes, n->change_links);
+	pending_apply(L, n, true);
+	pending_remove(L, 1, n, true);
+	return lua_gettop(L) - base;
 }
 
 /* What a removal needs first, or raises an error naming what. */
@@ -164,45 +292,123 @@ static void remove_marked(lua_State *L, int net, struct lnet *n,
 		luaL_error(L, "%s", err.msg);
 }
 
-/* node:remove(): the node, its links, and what runs in it. */
-int lchange_node_remove(lua_State *L)
-{
-	struct lnet *n;
-	uint32_t i = lnode_check(L, 1, &n);
-	char what[160];
-	bool *gone;
 
+/* Removes what the handles in the array at idx name, at once; logs an
+ * event for each. */
+static void remove_handles(lua_State *L, int net, struct lnet *n, int idx)
+{
+	lua_Integer k, len;
+	char name[160], what[200];
+	struct lnet *owner;
+	bool *ngone, *lgone;
+	bool node;
+	uint32_t i;
+	int names;
+
+	idx = lua_absindex(L, idx);
+	len = (lua_Integer)lua_rawlen(L, idx);
+	if (!len)
+		return;
+	ngone = lua_newuserdatauv(L, n->topo->nnodes + 1, 0);
+	lgone = lua_newuserdatauv(L, n->topo->nlinks + 1, 0);
+	memset(ngone, 0, n->topo->nnodes + 1);
+	memset(lgone, 0, n->topo->nlinks + 1);
+	lua_newtable(L); /* names, taken before they go: node or link */
+	names = lua_gettop(L);
+	for (k = 1; k <= len; k++) {
+		lua_rawgeti(L, idx, k);
+		node = luaL_testudata(L, -1, LNODE_MT) != NULL;
+		if (node) {
+			i = lnode_check(L, -1, &owner);
+			ngone[i] = true;
+			snprintf(name, sizeof(name), "%s", n->topo->nodes[i].name);
+		} else {
+			i = llink_check(L, -1, &owner);
+			lgone[i] = true;
+			topo_link_name(n->topo, i, name, sizeof(name));
+		}
+		lua_pop(L, 1);
+		lua_pushfstring(L, "%c%s", node ? 'n' : 'l', name);
+		lua_rawseti(L, names, k);
+	}
+	lua_rawgeti(L, names, 1);
+	snprintf(what, sizeof(what), "removing %s %s%s",
+		 lua_tostring(L, -1)[0] == 'n' ? "node" : "link",
+		 lua_tostring(L, -1) + 1, len > 1 ? " and the others" : "");
+	lua_pop(L, 1);
+	removal_check(L, net, n, what);
+	remove_marked(L, net, n, ngone, lgone);
+	for (k = 1; k <= len; k++) {
+		const char *e;
+
+		lua_rawgeti(L, names, k);
+		e = lua_tostring(L, -1);
+		if (e[0] == 'n')
+			levent(L, "node_removed", "net:s", n->topo->name,
+			       "node:s", e + 1, NULL);
+		else
+			levent(L, "link_removed", "net:s", n->topo->name,
+			       "link:s", e + 1, NULL);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 3);
+}
+
+/* node:remove() and link:remove(): now, or at the end of net:change(). */
+static int remove_one(lua_State *L)
+{
+	struct lnet *n = lua_touserdata(L, -1);
+
+	lua_pop(L, 1);
 	lua_getiuservalue(L, 1, 1); /* the network, at 2 */
-	snprintf(what, sizeof(what), "removing node %s",
-		 n->topo->nodes[i].name);
-	removal_check(L, 2, n, what);
-	gone = lua_newuserdatauv(L, n->topo->nnodes + 1, 0);
-	memset(gone, 0, n->topo->nnodes + 1);
-	gone[i] = true;
-	lua_pushstring(L, n->topo->nodes[i].name); /* outlives the node */
-	remove_marked(L, 2, n, gone, NULL);
-	levent(L, "node_removed", "net:s", n->topo->name, "node:s",
-	       lua_tostring(L, -1), NULL);
+	lnet_need_running(L, n);
+	if (n->changing) {
+		if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_RM) !=
+		    LUA_TTABLE) {
+			lua_pop(L, 1);
+			lua_newtable(L);
+			lua_pushvalue(L, -1);
+			lua_setfield(L, LUA_REGISTRYINDEX, PENDING_RM);
+		}
+		lua_pushvalue(L, 1);
+		lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+		return 0;
+	}
+	lua_createtable(L, 1, 0);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, 1);
+	remove_handles(L, 2, n, -1);
 	return 0;
 }
 
-/* link:remove(): the link's veth pair. */
+int lchange_node_remove(lua_State *L)
+{
+	struct lnet *n;
+
+	lnode_check(L, 1, &n);
+	lua_pushlightuserdata(L, n);
+	return remove_one(L);
+}
+
 int lchange_link_remove(lua_State *L)
 {
 	struct lnet *n;
-	uint32_t l = llink_check(L, 1, &n);
-	char name[160], what[200];
-	bool *gone;
 
-	lua_getiuservalue(L, 1, 1);
-	topo_link_name(n->topo, l, name, sizeof(name));
-	snprintf(what, sizeof(what), "removing link %s", name);
-	removal_check(L, 2, n, what);
-	gone = lua_newuserdatauv(L, n->topo->nlinks + 1, 0);
-	memset(gone, 0, n->topo->nlinks + 1);
-	gone[l] = true;
-	remove_marked(L, 2, n, NULL, gone);
-	levent(L, "link_removed", "net:s", n->topo->name, "link:s", name,
-	       NULL);
-	return 0;
+	llink_check(L, 1, &n);
+	lua_pushlightuserdata(L, n);
+	return remove_one(L);
+}
+
+/* At the end of net:change(): the removals it asked for, at once. */
+static void pending_remove(lua_State *L, int net, struct lnet *n, bool apply)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_RM) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, PENDING_RM);
+	if (apply)
+		remove_handles(L, net, n, -1);
+	lua_pop(L, 1);
 }

@@ -108,6 +108,33 @@ static void remap_cache(lua_State *L, int net, int cache, const uint32_t *map,
 	lua_pop(L, 1);
 }
 
+/* Handles of cache at or past index from are made dead. */
+static void cut_cache(lua_State *L, int net, int cache, uint32_t from)
+{
+	struct lhandle *h;
+	lua_Integer i, len;
+
+	lua_getiuservalue(L, net, cache);
+	len = (lua_Integer)lua_rawlen(L, -1);
+	for (i = (lua_Integer)from + 1; i <= len; i++) {
+		if (lua_rawgeti(L, -1, i) == LUA_TUSERDATA) {
+			h = lua_touserdata(L, -1);
+			h->idx = TOPO_NONE;
+		}
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		lua_rawseti(L, -2, i);
+	}
+	lua_pop(L, 1);
+}
+
+void lhandle_truncate(lua_State *L, int net, uint32_t nnodes, uint32_t nlinks)
+{
+	net = lua_absindex(L, net);
+	cut_cache(L, net, 1, nnodes);
+	cut_cache(L, net, 2, nlinks);
+}
+
 void lhandle_remap(lua_State *L, int net, const struct topo_map *m)
 {
 	net = lua_absindex(L, net);

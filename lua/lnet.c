@@ -257,7 +257,7 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	if (kind == TOPO_ROUTER)
 		router_routing(L, n, (uint32_t)i, o.where.file);
 	if (n->emu)
-		lchange_added(L, 1, n, onodes, n->topo->nlinks);
+		lchange_grew(L, 1, n, onodes, n->topo->nlinks);
 	lnode_push(L, 1, i);
 	return 1;
 }
@@ -401,8 +401,11 @@ static int l_link(lua_State *L)
 	if (l < 0)
 		return luaL_error(L, "%s", err.msg);
 	if (n->emu)
-		lchange_added(L, 1, n, n->topo->nnodes, (uint32_t)l);
-	limpair_link_opts(L, 4, n, (uint32_t)l);
+		lchange_grew(L, 1, n, n->topo->nnodes, (uint32_t)l);
+	if (n->emu && n->changing && !lua_isnoneornil(L, 4))
+		lchange_defer_impair(L, 4, n, (uint32_t)l);
+	else
+		limpair_link_opts(L, 4, n, (uint32_t)l);
 	llink_push(L, 1, l);
 	return 1;
 }
@@ -590,6 +593,7 @@ static const luaL_Reg methods[] = {
 	{ "links", l_links },
 	{ "link_between", l_link_between },
 	{ "apply", lapply_net },
+	{ "change", lchange_net_change },
 	{ "place", l_place },
 	{ "start", l_start },
 	{ "stop", l_stop },

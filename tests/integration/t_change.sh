@@ -81,6 +81,41 @@ need "^before	2	0.0"
 need "^after	0	0.0"
 assert_clean "$e"
 
+# net:change(): a rack added at once and removed at once; an error in
+# the function takes its additions back; every change is an event.
+e=$(emu_name batch)
+f=$(topo batch.lua <<'EOF'
+local net = lunet.topo.leafspine{ spines = 2, leaves = 2, hosts_per_leaf = 2 }
+net:start()
+net:change(function()
+  local leaf = net:router("leaf3")
+  for s = 1, 2 do net:link(leaf, net:node("spine" .. s)) end
+  for h = 1, 4 do net:link(net:host("h3_" .. h), leaf) end
+end)
+print("rack", #net:nodes(), net:ping("h1_1", "h3_4"), net:pingall().loss)
+local ok, err = pcall(net.change, net, function()
+  net:link(net:host("x1"), net:node("leaf1"))
+  error("changed my mind")
+end)
+print("undone", ok, err, net:node("x1"), #net:nodes())
+net:change(function()
+  for h = 1, 4 do net:node("h3_" .. h):remove() end
+  net:node("leaf3"):remove()
+end)
+print("gone", #net:nodes(), net:node("leaf3"), net:pingall().loss)
+local n = {}
+for _, ev in ipairs(lunet.events()) do n[ev.event] = (n[ev.event] or 0) + 1 end
+print("events", n.node_added, n.link_added, n.node_removed)
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^rack	13	true	0.0$"
+need "^undone	false	.*changed my mind	nil	13$"
+need "^gone	8	nil	0.0$"
+need "^events	5	6	5$"
+[ ! -e "/run/netns/lunet-$e-x1" ] || fail "x1 was built"
+assert_clean "$e"
+
 # The console: add, remove, apply, with the record following.
 e=$(emu_name con)
 f1=$(topo f1.lua <<'EOF'

@@ -41,8 +41,10 @@ static const char add_node_lua[] =
 	"  peers[#peers + 1] = net:node(p) or\n"
 	"    error(\"unknown node '\" .. p .. \"'\", 0)\n"
 	"end\n"
-	"local n = net[kind](net, name)\n"
-	"for _, p in ipairs(peers) do net:link(n, p) end\n";
+	"net:change(function()\n"
+	"  local n = net[kind](net, name)\n"
+	"  for _, p in ipairs(peers) do net:link(n, p) end\n"
+	"end)\n";
 
 /* add link A B [KEY=VALUE...]: the link's options, numbers where they
  * look like numbers. */
