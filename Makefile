@@ -166,6 +166,7 @@ bench: lunet
 	tools/bench-links
 	tools/bench-routing
 	tools/bench-machines
+	tools/bench-change
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man
