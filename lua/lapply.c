@@ -23,7 +23,8 @@
 struct apply {
 	int net;          /* the running network's stack index */
 	lua_State *S;     /* the file's own state */
-	struct lnet *to;  /* the file's network, in S */
+	struct lnet *to;  /* the file's network, in S; NULL: only a model */
+	const struct topo *target; /* what the network is to be */
 	struct topo_diff d;
 };
 
@@ -197,11 +198,12 @@ static void load(lua_State *L, struct apply *a, const char *file)
 		luaL_error(L, "%s: returned a %s, not a network (end the file "
 			   "with 'return net')", file,
 			   luaL_typename(a->S, -1));
+	a->target = a->to->topo;
 }
 
 static void say_diff(lua_State *L, struct lnet *n, struct apply *a, int out)
 {
-	const struct topo *o = n->topo, *t = a->to->topo;
+	const struct topo *o = n->topo, *t = a->target;
 	char name[160];
 	uint32_t i;
 
@@ -241,9 +243,9 @@ static int apply_body(lua_State *L)
 		lua_pop(L, 1);
 	}
 	for (i = 0; i < a->d.nnode_new; i++)
-		add_node(L, a->net, a->to->topo, a->d.node_new[i]);
+		add_node(L, a->net, a->target, a->d.node_new[i]);
 	for (i = 0; i < a->d.nlink_new; i++) {
-		add_link(L, a->net, a->to->topo, a->d.link_new[i]);
+		add_link(L, a->net, a->target, a->d.link_new[i]);
 		lua_rawseti(L, lua_upvalueindex(3), i + 1);
 	}
 	return 0;
@@ -254,38 +256,38 @@ static const struct lopt apply_opts[] = {
 	{ NULL, 0 },
 };
 
-int lapply_net(lua_State *L)
+/* An apply's userdata, freed by its __gc, pushed. */
+static struct apply *apply_new(lua_State *L)
 {
-	struct lnet *n = lnet_check(L, 1);
-	const char *file = luaL_checkstring(L, 2);
-	struct apply *a;
-	bool dry;
-	int out, kept, i;
+	struct apply *a = lua_newuserdatauv(L, sizeof(*a), 0);
 
-	lua_settop(L, 3);
-	lopts_check(L, 3, apply_opts, "net:apply(\"%s\")", file);
-	dry = lopts_boolean(L, 3, "dry_run", false);
-	lnet_need_here(L, n, "apply");
-	a = lua_newuserdatauv(L, sizeof(*a), 0); /* 4: freed by its __gc */
 	memset(a, 0, sizeof(*a));
 	lua_newtable(L);
 	lua_pushcfunction(L, apply_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
-	load(L, a, file);
-	if (topo_diff(n->topo, a->to->topo, &a->d))
-		return luaL_error(L, "out of memory");
-	lua_newtable(L); /* 5: the lines */
+	return a;
+}
+
+/* The network at 1 made a->target (with a->to, the impairments of a
+ * file too), or only told with dry; pushes the lines. */
+static void apply_run(lua_State *L, struct lnet *n, struct apply *a, bool dry)
+{
+	int out, kept, i;
+
+	if (topo_diff(n->topo, a->target, &a->d))
+		luaL_error(L, "out of memory");
+	lua_newtable(L); /* the lines */
 	out = lua_absindex(L, -1);
 	say_diff(L, n, a, out);
 	/* Handles first: each removal renumbers what follows it. */
-	lua_createtable(L, (int)a->d.nlink_kept, 0); /* 6 */
+	lua_createtable(L, (int)a->d.nlink_kept, 0);
 	kept = lua_absindex(L, -1);
 	for (i = 0; i < (int)a->d.nlink_kept; i++) {
 		llink_push(L, 1, a->d.link_was[i]);
 		lua_rawseti(L, kept, i + 1);
 	}
-	for (i = 0; i < (int)a->d.nlink_kept; i++) {
+	for (i = 0; a->to && i < (int)a->d.nlink_kept; i++) {
 		lua_rawgeti(L, kept, i + 1);
 		set_impairs(L, n, a, a->d.link_kept[i], out, true, false);
 		lua_pop(L, 1);
@@ -293,23 +295,59 @@ int lapply_net(lua_State *L)
 	if (dry)
 		goto done;
 	/* One change: planned and built at once (net:change()). */
-	lua_createtable(L, (int)a->d.nlink_new, 0); /* 7: the new links */
+	lua_createtable(L, (int)a->d.nlink_new, 0); /* the new links */
 	lua_pushlightuserdata(L, a);
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, kept + 1);
 	lua_pushcclosure(L, apply_body, 3);
 	call_method(L, 1, "change", 1, 0);
-	for (i = 0; i < (int)a->d.nlink_new; i++) {
+	for (i = 0; a->to && i < (int)a->d.nlink_new; i++) {
 		lua_rawgeti(L, kept + 1, i + 1);
 		set_impairs(L, n, a, a->d.link_new[i], out, false, true);
 		lua_pop(L, 1);
 	}
-	for (i = 0; i < (int)a->d.nlink_kept; i++) {
+	for (i = 0; a->to && i < (int)a->d.nlink_kept; i++) {
 		lua_rawgeti(L, kept, i + 1);
 		set_impairs(L, n, a, a->d.link_kept[i], out, false, true);
 		lua_pop(L, 1);
 	}
 done:
-	lua_pushvalue(L, out);
+	lua_settop(L, out);
+}
+
+int lapply_net(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	const char *file = luaL_checkstring(L, 2);
+	struct apply *a;
+	bool dry;
+
+	lua_settop(L, 3);
+	lopts_check(L, 3, apply_opts, "net:apply(\"%s\")", file);
+	dry = lopts_boolean(L, 3, "dry_run", false);
+	lnet_need_here(L, n, "apply");
+	a = apply_new(L);
+	load(L, a, file);
+	apply_run(L, n, a, dry);
 	return 1;
+}
+
+/* lapply_model()'s body: the network at 1, the model at 2. */
+static int apply_model(lua_State *L)
+{
+	struct lnet *n = lnet_check(L, 1);
+	struct apply *a = apply_new(L);
+
+	a->target = lua_touserdata(L, 2);
+	apply_run(L, n, a, false);
+	return 1;
+}
+
+void lapply_model(lua_State *L, int net, const struct topo *t)
+{
+	net = lua_absindex(L, net);
+	lua_pushcfunction(L, apply_model);
+	lua_pushvalue(L, net);
+	lua_pushlightuserdata(L, (void *)t);
+	lua_call(L, 2, 1);
 }

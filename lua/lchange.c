@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "core/engine/engine.h"
+#include "lua/lfault_int.h"
 #include "lua/lunet.h"
+#include "topo/serial.h"
 #include "topo/change.h"
 #include "topo/topo.h"
 
@@ -186,9 +188,9 @@ static bool removals_refused(lua_State *L, int net, struct lnet *n,
 		return true;
 	busy = lfault_busy(L, net, n);
 	if (busy)
-		err_set(err, -EBUSY, "removing: %s in network '%s': put them "
-			"back (net:reset()) before removing anything", busy,
-			n->topo->name);
+		err_set(err, -EBUSY, "removing: %s in network '%s': heal "
+			"them (net:heal(), net:reset()) before removing "
+			"anything", busy, n->topo->name);
 	return busy != NULL;
 }
 
@@ -210,6 +212,7 @@ int lchange_net_change(lua_State *L)
 		lua_call(L, 0, LUA_MULTRET);
 		return lua_gettop(L) - base;
 	}
+	lchange_before(L, 1, n);
 	n->changing = 1;
 	n->change_nodes = n->topo->nnodes;
 	n->change_links = n->topo->nlinks;
@@ -251,9 +254,9 @@ static void removal_check(lua_State *L, int net, struct lnet *n,
 		luaL_error(L, "%s: %s", what, err.msg);
 	busy = lfault_busy(L, net, n);
 	if (busy)
-		luaL_error(L, "%s: %s in network '%s': put them back "
-			   "(net:reset()) before removing anything", what,
-			   busy, n->topo->name);
+		luaL_error(L, "%s: %s in network '%s': heal them "
+			   "(net:heal(), net:reset()) before removing anything",
+			   what, busy, n->topo->name);
 }
 
 /* Takes out what node_gone and link_gone mark, from the kernel, then from
@@ -262,6 +265,7 @@ static void remove_marked(lua_State *L, int net, struct lnet *n,
 			  const bool *node_gone, const bool *link_gone)
 {
 	struct topo_route_snap old;
+	struct emu_gone *gone;
 	struct topo_map m;
 	struct err err;
 	int rc;
@@ -269,29 +273,34 @@ static void remove_marked(lua_State *L, int net, struct lnet *n,
 	err_clear(&err);
 	if (topo_snap_take(n->topo, &old))
 		luaL_error(L, "out of memory");
-	rc = emu_remove_objects(n->emu, node_gone, link_gone, &err);
-	if (!rc && topo_remove(n->topo, node_gone, link_gone, &m))
+	rc = emu_remove_prepare(n->emu, node_gone, link_gone, &gone, &err);
+	if (!rc && topo_remove(n->topo, node_gone, link_gone, &m)) {
+		emu_gone_free(gone);
 		rc = err_set(&err, -ENOMEM, "out of memory");
+	}
 	if (rc) {
 		topo_snap_free(&old);
 		luaL_error(L, "%s", err.msg);
 	}
-	/* What runs is gone already: the model follows it, whatever
-	 * the routes do. */
+	/* The model lets go first; the routes are rewritten around what
+	 * goes, then it goes, whatever the routes did. */
 	topo_keep_plan(n->topo);
 	rc = topo_plan(n->topo, &err);
 	lhandle_remap(L, net, &m);
-	lfault_resized(L, net, n, m.node);
+	lfault_resized(L, net, n, &m);
 	lrouting_resized(n);
 	limpair_remap(n, m.link, m.nlinks);
 	if (!rc)
 		rc = emu_shrunk(n->emu, &m, &old, &err);
+	if (!rc)
+		rc = emu_remove_finish(n->emu, gone, &err);
+	else
+		emu_remove_finish(n->emu, gone, NULL);
 	topo_map_free(&m);
 	topo_snap_free(&old);
 	if (rc)
 		luaL_error(L, "%s", err.msg);
 }
-
 
 /* Removes what the handles in the array at idx name, at once; logs an
  * event for each. */
@@ -362,6 +371,7 @@ static int remove_one(lua_State *L)
 	lua_pop(L, 1);
 	lua_getiuservalue(L, 1, 1); /* the network, at 2 */
 	lnet_need_running(L, n);
+	lchange_before(L, 2, n);
 	if (n->changing) {
 		if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_RM) !=
 		    LUA_TTABLE) {
@@ -410,5 +420,90 @@ static void pending_remove(lua_State *L, int net, struct lnet *n, bool apply)
 	lua_setfield(L, LUA_REGISTRYINDEX, PENDING_RM);
 	if (apply)
 		remove_handles(L, net, n, -1);
+	lua_pop(L, 1);
+}
+
+/* ---- Undone by net:reset() in a test ------------------------------------- */
+
+#define SNAPS "lunet.change.before" /* registry: network -> model text */
+
+void lchange_before(lua_State *L, int net, struct lnet *n)
+{
+	char *buf;
+	size_t len;
+	bool in_test;
+
+	net = lua_absindex(L, net);
+	lua_getfield(L, LUA_REGISTRYINDEX, IN_TEST);
+	in_test = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (!in_test || !n->emu || n->changing)
+		return;
+	if (lua_getfield(L, LUA_REGISTRYINDEX, SNAPS) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, SNAPS);
+	}
+	lua_pushvalue(L, net);
+	if (lua_rawget(L, -2) != LUA_TNIL) {
+		lua_pop(L, 2);
+		return; /* the model as the test found it is kept already */
+	}
+	lua_pop(L, 1);
+	/* A router whose config file was not read cannot be written: its
+	 * changes are then not undone (docs/changes.md). */
+	if (topo_write(n->topo, &buf, &len, NULL)) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushvalue(L, net);
+	lua_pushlstring(L, buf, len);
+	free(buf);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+static int reset_body(lua_State *L)
+{
+	lapply_model(L, 1, lua_touserdata(L, 2));
+	return 1;
+}
+
+void lchange_reset(lua_State *L, int net, struct lnet *n)
+{
+	struct topo *t;
+	struct err err;
+	size_t len;
+	const char *buf;
+	int rc;
+
+	net = lua_absindex(L, net);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, SNAPS) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushvalue(L, net);
+	if (lua_rawget(L, -2) != LUA_TSTRING) {
+		lua_pop(L, 2);
+		return;
+	}
+	buf = lua_tolstring(L, -1, &len);
+	t = topo_read(buf, len, &err);
+	lua_pop(L, 1);
+	lua_pushvalue(L, net);
+	lua_pushnil(L);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+	if (!t)
+		luaL_error(L, "reset: the model before the test's changes: %s",
+			   err.msg);
+	lua_pushcfunction(L, reset_body);
+	lua_pushvalue(L, net);
+	lua_pushlightuserdata(L, t);
+	rc = lua_pcall(L, 2, 1, 0);
+	topo_free(t);
+	if (rc != LUA_OK)
+		lua_error(L);
 	lua_pop(L, 1);
 }

@@ -348,6 +348,8 @@ static int l_reset(lua_State *L)
 		       NULL);
 	lfault_reset_procs(L, n, 2);
 	limpair_reset(L, n);
+	/* Last: a removal needs the faults lifted. */
+	lchange_reset(L, 1, n);
 	levent(L, "reset", "net:s", n->topo->name, "seconds:f", now() - t0,
 	       NULL);
 	lua_pushnumber(L, now() - t0);
@@ -455,19 +457,16 @@ static struct fstate *fstate_find(lua_State *L, int net, struct lnet *n)
 const char *lfault_busy(lua_State *L, int net, struct lnet *n)
 {
 	struct fstate *st = fstate_find(L, net, n);
-	const char *why = NULL;
-	uint32_t i;
+	bool any;
 
 	if (!st)
 		return NULL;
-	for (i = 0; i < st->nlinks && !why; i++)
-		if (st->manual[i] || st->hold[i])
-			why = "links are down";
-	for (i = 0; i < st->nnodes && !why; i++)
-		if (st->failed[i])
-			why = "nodes have failed";
-	lua_pop(L, 1);
-	return why;
+	/* A partition keeps the links it cut by index. */
+	lfault_push_field(L, -1, "partitions");
+	lua_pushnil(L);
+	any = lua_next(L, -2) != 0;
+	lua_pop(L, any ? 4 : 2);
+	return any ? "partitions are in force" : NULL;
 }
 
 static void *grown(lua_State *L, void *p, size_t old, size_t now)
@@ -481,26 +480,41 @@ static void *grown(lua_State *L, void *p, size_t old, size_t now)
 	return q;
 }
 
+/* a[map[i]] = a[i] for what stays (map[i] <= i), n elements of size. */
+static void follow(void *a, const uint32_t *map, uint32_t n, size_t size)
+{
+	unsigned char *p = a;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (map[i] != TOPO_NONE && map[i] != i)
+			memcpy(p + map[i] * size, p + i * size, size);
+}
+
 void lfault_resized(lua_State *L, int net, struct lnet *n,
-		    const uint32_t *node_map)
+		    const struct topo_map *m)
 {
 	struct fstate *st = fstate_find(L, net, n);
 	const struct topo *t = n->topo;
+	const uint32_t *node_map = m ? m->node : NULL;
 	lua_Integer k, len, j = 0;
 
 	if (!st)
 		return;
-	/* A removal is refused while a fault holds anything
-	 * (lfault_busy()): nothing is held, so nothing moves. */
-	st->manual = grown(L, st->manual, st->nlinks, t->nlinks);
-	st->hold = grown(L, st->hold, st->nlinks * sizeof(*st->hold),
-			 t->nlinks * sizeof(*st->hold));
-	st->failed = grown(L, st->failed, st->nnodes, t->nnodes);
-	if (node_map) {
-		memset(st->manual, 0, t->nlinks);
-		memset(st->hold, 0, t->nlinks * sizeof(*st->hold));
-		memset(st->failed, 0, t->nnodes);
+	/* What faults hold follows its link or node; what was removed
+	 * takes its faults with it. */
+	if (m) {
+		follow(st->manual, m->link, st->nlinks, 1);
+		follow(st->hold, m->link, st->nlinks, sizeof(*st->hold));
+		follow(st->failed, m->node, st->nnodes, 1);
 	}
+	st->manual = grown(L, st->manual, m ? t->nlinks : st->nlinks,
+			   t->nlinks);
+	st->hold = grown(L, st->hold,
+			 (m ? t->nlinks : st->nlinks) * sizeof(*st->hold),
+			 t->nlinks * sizeof(*st->hold));
+	st->failed = grown(L, st->failed, m ? t->nnodes : st->nnodes,
+			   t->nnodes);
 	st->nlinks = t->nlinks;
 	st->nnodes = t->nnodes;
 	if (!node_map) {

@@ -242,6 +242,8 @@ static int add_node(lua_State *L, enum topo_kind kind)
 				  "to a running network is not supported yet",
 				  name, n->topo->name);
 	onodes = n->topo->nnodes;
+	if (n->emu)
+		lchange_before(L, 1, n);
 	o.stp = lopts_boolean(L, 3, "stp", false);
 	o.ip = lopts_string(L, 3, "ip");
 	o.lo = lopts_string(L, 3, "lo");
@@ -397,6 +399,8 @@ static int l_link(lua_State *L)
 	o.mac[1] = lopts_string(L, 4, "mac2");
 	o.mtu = lopts_integer(L, 4, "mtu", 0);
 	caller_where(L, &o.where, file, sizeof(file));
+	if (n->emu)
+		lchange_before(L, 1, n);
 	l = topo_link_add(n->topo, a, b, &o, &err);
 	if (l < 0)
 		return luaL_error(L, "%s", err.msg);

@@ -88,6 +88,13 @@ void lnet_stop(lua_State *L, struct lnet *n);
  * watch and kept impairments follow too. */
 struct topo_map;
 int lapply_net(lua_State *L);
+/* The running network at net made model t (compared by names, as
+ * net:apply() does); leaves the lines of the difference. */
+void lapply_model(lua_State *L, int net, const struct topo *t);
+/* net:reset()'s part: the changes made to n since its test began undone
+ * (lchange.c); lchange_before() notes the model before a change. */
+void lchange_reset(lua_State *L, int net, struct lnet *n);
+void lchange_before(lua_State *L, int net, struct lnet *n);
 void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 		   uint32_t olinks);
 int lchange_node_remove(lua_State *L);
@@ -106,7 +113,7 @@ void lhandle_truncate(lua_State *L, int net, uint32_t nnodes,
 		      uint32_t nlinks);
 const char *lfault_busy(lua_State *L, int net, struct lnet *n);
 void lfault_resized(lua_State *L, int net, struct lnet *n,
-		    const uint32_t *node_map);
+		    const struct topo_map *m);
 void lrouting_resized(struct lnet *n);
 void limpair_remap(struct lnet *n, const uint32_t *link_map,
 		   uint32_t nlinks);

@@ -23,6 +23,8 @@
 #include "core/engine/neigh.h"
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
+#include "core/sys/netns.h"
+#include "core/sys/proc.h"
 #include "topo/change.h"
 #include "topo/topo.h"
 
@@ -311,68 +313,131 @@ int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
 	return rc;
 }
 
-int emu_remove_objects(struct emu *e, const bool *node_gone,
-		       const bool *link_gone, struct err *err)
+/* What a removal takes out of the kernel, named before the model lets
+ * go of it: the namespaces of the nodes, and each link of two nodes that
+ * stay by the namespace and interface index of its end 0. */
+struct emu_gone {
+	uint32_t nns, nlinks;
+	char (*ns)[NETNS_PATHSIZ];
+	ino_t *ino;
+	char (*link_ns)[NETNS_PATHSIZ];
+	int *link_ifindex;
+};
+
+void emu_gone_free(struct emu_gone *g)
+{
+	if (!g)
+		return;
+	free(g->ns);
+	free(g->ino);
+	free(g->link_ns);
+	free(g->link_ifindex);
+	free(g);
+}
+
+int emu_remove_prepare(struct emu *e, const bool *node_gone,
+		       const bool *link_gone, struct emu_gone **out,
+		       struct err *err)
 {
 	const struct topo *t = e->topo;
-	unsigned char *mask;
-	uint32_t i, n;
+	struct emu_gone *g;
+	uint32_t i, n0, n1;
 	int rc;
 
+	*out = NULL;
 	rc = emu_change_check(e, true, err);
 	if (rc)
 		return rc;
-	mask = calloc(t->nnodes + 1, 1);
-	if (!mask)
+	g = calloc(1, sizeof(*g));
+	if (g) {
+		g->ns = calloc(t->nnodes + 1, sizeof(*g->ns));
+		g->ino = calloc(t->nnodes + 1, sizeof(*g->ino));
+		g->link_ns = calloc(t->nlinks + 1, sizeof(*g->link_ns));
+		g->link_ifindex = calloc(t->nlinks + 1, sizeof(int));
+	}
+	if (!g || !g->ns || !g->ino || !g->link_ns || !g->link_ifindex) {
+		emu_gone_free(g);
 		return err_set(err, -ENOMEM, "out of memory");
-	for (i = 0; i < t->nnodes; i++)
-		mask[i] = node_gone && node_gone[i] && e->made[i];
-	rc = emu_remove_namespaces(t, mask, false);
-	if (rc)
-		err_set(err, rc, "removing nodes: %s", strerror(-rc));
-	for (i = 0; i < t->nlinks && !rc && link_gone; i++) {
-		n = topo_link_node(t, i, 0);
-		if (!link_gone[i] || (node_gone && node_gone[n]) ||
-		    (node_gone && node_gone[topo_link_node(t, i, 1)]))
+	}
+	for (i = 0; node_gone && i < t->nnodes; i++) {
+		if (!node_gone[i] || !e->made[i])
 			continue;
-		rc = emu_link_delete(e, i, err);
+		emu_nspath(e, i, g->ns[g->nns], sizeof(g->ns[0]));
+		g->ino[g->nns] = netns_inode(g->ns[g->nns]);
+		g->nns++;
 	}
-	free(mask);
-	return rc;
-}
-
-int emu_link_delete(struct emu *e, uint32_t l, struct err *err)
-{
-	const struct topo *t = e->topo;
-	uint32_t n = topo_link_node(t, l, 0);
-	struct nl_batch *b = nl_batch_new(4096);
-	char what[TOPO_DESCSIZ];
-	struct nl_fail f;
-	struct nl *nl;
-	int rc;
-
-	if (!b)
-		return err_set(err, -ENOMEM, "out of memory");
-	nl = emu_open_in_node(e, n, &rc);
-	if (nl) {
-		rc = PUSH(b, rtnl_link_del(TAIL(b),
-					   topo_port_ifindex(t,
-						t->links[l].port[0])), l);
-		if (!rc)
-			rc = nl_batch_send(nl, b, &f);
-		nl_close(nl);
+	for (i = 0; link_gone && i < t->nlinks; i++) {
+		n0 = topo_link_node(t, i, 0);
+		n1 = topo_link_node(t, i, 1);
+		if (!link_gone[i] ||
+		    (node_gone && (node_gone[n0] || node_gone[n1])))
+			continue;
+		emu_nspath(e, n0, g->link_ns[g->nlinks], sizeof(g->link_ns[0]));
+		g->link_ifindex[g->nlinks++] =
+			topo_port_ifindex(t, t->links[i].port[0]);
 	}
-	nl_batch_free(b);
-	if (rc == -ENODEV)
-		rc = 0;
-	if (rc)
-		return err_set(err, rc, "%s: cannot delete it: %s",
-			       topo_link_describe(t, l, what, sizeof(what)),
-			       strerror(-rc));
+	*out = g;
 	return 0;
 }
 
-/* a[map[i]] = a[i] for what stays, in place (map[i] <= i). */
+/* Deletes interface ifindex in the namespace at path; gone already is
+ * no failure. */
+static int link_delete(struct emu *e, const char *path, int ifindex)
+{
+	struct nl_batch *b = nl_batch_new(4096);
+	struct nl_fail f;
+	struct nl *nl = NULL;
+	int rc;
+
+	if (!b)
+		return -ENOMEM;
+	rc = netns_enter(path);
+	if (!rc) {
+		nl = nl_open();
+		rc = nl ? 0 : -errno;
+		/* Without our namespace back nothing else is safe. */
+		if (netns_return(e->home))
+			rc = -EIO;
+	}
+	if (!rc)
+		rc = PUSH(b, rtnl_link_del(TAIL(b), ifindex), 0);
+	if (!rc)
+		rc = nl_batch_send(nl, b, &f);
+	nl_close(nl);
+	nl_batch_free(b);
+	return rc == -ENODEV || rc == -ENOENT ? 0 : rc;
+}
+
+int emu_remove_finish(struct emu *e, struct emu_gone *g, struct err *err)
+{
+	uint32_t i;
+	int rc = 0, r;
+
+	if (g->nns) {
+		r = proc_kill_netns(g->ino, g->nns);
+		if (r < 0)
+			rc = err_set(err, r, "removing nodes: %s", strerror(-r));
+	}
+	for (i = 0; i < g->nns; i++) {
+		r = netns_delete(g->ns[i]);
+		if (r && r != -ENOENT && !rc)
+			rc = err_set(err, r, "removing %s: %s", g->ns[i],
+				     strerror(-r));
+	}
+	for (i = 0; i < g->nlinks; i++) {
+		r = link_delete(e, g->link_ns[i], g->link_ifindex[i]);
+		if (r && !rc)
+			rc = err_set(err, r, "removing interface %d in %s: %s",
+				     g->link_ifindex[i], g->link_ns[i],
+				     strerror(-r));
+	}
+	emu_gone_free(g);
+	/* Only now: the record must name what is still there. */
+	r = emu_record(e, e->info.status, rc ? NULL : err);
+	return rc ? rc : r;
+}
+
+/* a[map[i]] = a[i] for what stays (map[i] <= i). */
 static void remap(unsigned char *a, const uint32_t *map, uint32_t n)
 {
 	uint32_t i;
@@ -394,8 +459,7 @@ int emu_shrunk(struct emu *e, const struct topo_map *m,
 		if (m->node[e->routed[i]] != TOPO_NONE)
 			e->routed[k++] = m->node[e->routed[i]];
 	e->nrouted = k;
-	rc = emu_record(e, e->info.status, err);
-	if (!rc)
-		rc = routes_update(e, old, m->node, err);
-	return rc;
+	/* Before anything goes: deleting an interface takes every route
+	 * through it with it, multipath routes whole. */
+	return routes_update(e, old, m->node, err);
 }

@@ -116,6 +116,31 @@ need "^events	5	6	5$"
 [ ! -e "/run/netns/lunet-$e-x1" ] || fail "x1 was built"
 assert_clean "$e"
 
+# lunet test: the reset between cases undoes the changes a case made,
+# like any fault (the drain-a-spine rehearsal, and a host added).
+e=$(emu_name tst)
+f=$(topo undo.lua <<'EOF'
+local net = lunet.network("undo")
+local s1 = net:switch("s1")
+net:link(net:host("h1"), s1)
+net:link(net:host("h2"), s1)
+lunet.test("a case changes the network", function()
+  net:start()
+  net:link(net:host("h3"), s1)
+  net:link_between("h2", "s1"):remove()
+  assert(net:ping("h1", "h3"))
+end)
+lunet.test("the next case finds it as it was", function()
+  assert(net:node("h3") == nil, "h3 was removed by the reset")
+  assert(net:link_between("h2", "s1"), "h2-s1 is back")
+  assert(net:ping("h1", "h2"))
+end)
+EOF
+)
+expect_ok "$LUNET" test --name "$e" "$f" "$SRC"/examples/change_drain_spine.lua
+need "^# 4 passed, 0 failed"
+assert_clean "$e"
+
 # The console: add, remove, apply, with the record following.
 e=$(emu_name con)
 f1=$(topo f1.lua <<'EOF'

@@ -264,7 +264,8 @@ _lunet()
 	run:0 | up:0 | console:0 | plan:0 | test:*)
 		_lunet_files "$cur" '*.lua'
 		;;
-	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0)
+	apply:1) _lunet_files "$cur" '*.lua' ;;
+	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0 | apply:0)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
 		;;
