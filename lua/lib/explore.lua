@@ -377,7 +377,7 @@ function X.scenario_text(info)
   local lines = {
     "-- Written by lunet explore (seed " .. info.seed .. ") from " .. info.file .. ":",
     "-- the smallest fault schedule found that breaks " .. string.format("%q", info.invariant) .. ",",
-    "-- shrunk from " .. info.from .. " faults in " .. info.steps .. " steps.",
+    "-- shrunk from " .. info.from .. " fault(s) in " .. info.steps .. " step(s).",
     "-- It fails under: lunet test THIS_FILE --seed " .. info.seed,
     "local net = lunet._explore_load(" .. string.format("%q", info.file) .. ")",
     "lunet.test(" .. string.format("%q", info.invariant .. " after: " ..

@@ -24,6 +24,10 @@ local function write_file(path, text)
   f:close()
 end
 
+local function plural(n, word)
+  return n .. " " .. word .. (n == 1 and "" or "s")
+end
+
 -- Whether the things of a known failure are all among those of s.
 local function explained(failed_sets, s)
   local mine = {}
@@ -230,44 +234,42 @@ function lunet._explore_run(o)
       base.invariant, base.message), 0)
   end
 
+  -- seen: the failures found, by invariant and minimal schedule, which
+  -- shrinking takes as known to fail without running them again.
   local seen, failed_sets = {}, {}
+  local function flaky(f, runs, seed)
+    local k = { invariant = f.invariant, message = f.message, after = f.after,
+      runs = runs, seed = seed }
+    res.flaky[#res.flaky + 1] = k
+    tell(string.format("FLAKY %q after: %s: %s", f.invariant, f.after, runs))
+  end
   local function found(s, seed, f, n)
     local t1 = lunet.now()
-    local again, lines
-    for _ = 1, confirm do
-      again, lines = run_logged(s, seed, n)
-      if not again or again.invariant ~= f.invariant then break end
-    end
-    if confirm > 0 and (not again or again.invariant ~= f.invariant) then
-      local k = { invariant = f.invariant, message = f.message, after = f.after,
-        runs = string.format("failed once, then %s on re-run",
-          again and ("broke " .. again.invariant) or "passed"), seed = seed }
-      res.flaky[#res.flaky + 1] = k
-      tell(string.format("FLAKY %q after: %s: %s", f.invariant, f.after, k.runs))
-      return
-    end
     local minimal, steps = s, 0
     if sp.shrink ~= false then
       minimal, steps = X.shrink(s, function(c)
+        if seen[f.invariant .. "\0" .. X.key(c)] then return true end
         local w = run(c, seed, n)
         return w ~= nil and w.invariant == f.invariant
       end)
     end
-    local last = again or f
-    if X.key(minimal) ~= X.key(s) or confirm == 0 then
-      last, lines = run_logged(minimal, seed, n)
-      if not last or last.invariant ~= f.invariant then
-        local k = { invariant = f.invariant, message = f.message, after = f.after,
-          runs = "the shrunk schedule (" .. X.describe_all(minimal) ..
-            ") passed on re-run", seed = seed }
-        res.flaky[#res.flaky + 1] = k
-        tell(string.format("FLAKY %q after: %s: %s", f.invariant, f.after, k.runs))
-        return
-      end
-    end
     local key = f.invariant .. "\0" .. X.key(minimal)
     if seen[key] then
       seen[key].count = seen[key].count + 1
+      return
+    end
+    -- A new failure: run again (confirm times, once at least, for its
+    -- events), to tell a flaky invariant from a broken one.
+    local last, lines
+    for _ = 1, math.max(confirm, 1) do
+      last, lines = run_logged(minimal, seed, n)
+      if not last or last.invariant ~= f.invariant then break end
+    end
+    if not last or last.invariant ~= f.invariant then
+      flaky(f, string.format("failed once, then %s on re-run%s",
+        last and ("broke " .. last.invariant) or "passed",
+        #minimal < #s and " (shrunk to: " .. X.describe_all(minimal) .. ")" or ""),
+        seed)
       return
     end
     local set = {}
@@ -288,8 +290,8 @@ function lunet._explore_run(o)
       from = #s, steps = steps }))
     write_file(rec.events, lines .. "\n")
     tell(string.format("FAIL %q after: %s", f.invariant, X.describe_all(minimal)))
-    tell(string.format("  shrunk from %d faults to %d in %d steps; replay: %s",
-      #s, #minimal, steps, rec.replay))
+    tell(string.format("  shrunk from %s to %d in %s; replay: %s",
+      plural(#s, "fault"), #minimal, plural(steps, "step"), rec.replay))
   end
 
   local function over()
@@ -343,8 +345,8 @@ function lunet._explore_run(o)
     res.schedules, res.seconds, res.runs, res.skipped > 0 and
     string.format(", %d supersets of failures skipped", res.skipped) or "",
     o.seed, res.mode))
-  say(string.format("explore: %d failures, %d flaky; summary in %s/explore.tap, " ..
-    "explore.xml, explore.json", #res.failures, #res.flaky, out))
+  say(string.format("explore: %s, %d flaky; summary in %s/explore.tap, " ..
+    "explore.xml, explore.json", plural(#res.failures, "failure"), #res.flaky, out))
   write_file(out .. "/explore.tap", tap_text(res, o))
   write_file(out .. "/explore.xml", junit_text(res, o))
   write_file(out .. "/explore.json", json_text(res, o))
