@@ -243,14 +243,19 @@ local function candidates(net, o)
         end
       end
     elseif kind == "partition" then
-      local groups, order = {}, {}
-      for _, n in ipairs(nodes) do
-        local g = n.group or n.name
-        if not groups[g] then groups[g] = {}; order[#order + 1] = g end
-        table.insert(groups[g], n.name)
+      -- A placement group (a generator's rack or pod: hosts too) with a
+      -- member that may fail, cut off whole; a node without one alone.
+      local groups, order, ok = {}, {}, {}
+      for _, n in ipairs(net:nodes()) do
+        local g = n.group and ("group " .. n.group) or n.name
+        if n.group or allowed(o, n) then
+          if not groups[g] then groups[g] = {}; order[#order + 1] = g end
+          table.insert(groups[g], n.name)
+          if allowed(o, n) then ok[g] = true end
+        end
       end
       for _, g in ipairs(order) do
-        out[#out + 1] = { kind = "partition", target = groups[g] }
+        if ok[g] then out[#out + 1] = { kind = "partition", target = groups[g] } end
       end
     end
   end
@@ -396,6 +401,12 @@ end
 -- lunet._explore_check(net, schedule, {seed=, invariant=, settle=}): the
 -- test case of a written scenario: raises when the invariant breaks.
 function lunet._explore_check(net, s, o)
+  local known = false
+  for _, inv in ipairs(invariants) do known = known or inv.name == o.invariant end
+  if not known then
+    error(string.format("no invariant %q: the exploring file no longer " ..
+      "defines it", tostring(o.invariant)), 2)
+  end
   net:start()
   local f = run_schedule(net, s, { seed = o.seed, settle = o.settle,
     only = o.invariant })
