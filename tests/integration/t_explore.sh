@@ -4,7 +4,7 @@
 # with the same seed; a redundant fabric passes N-1; one seed, the same
 # schedules and verdicts; a flaky invariant reported as flaky; bad input
 # named; replay of an event log gives the same faults; an interrupted
-# exploration leaves nothing.
+# exploration leaves nothing; daemon kills with FRR.
 . "$(dirname "$0")/lib.sh"
 EX=$SRC/examples/explore_weak_fabric.lua
 
@@ -173,6 +173,26 @@ assert [x[1:] for x in a] == [x[1:] for x in b], (a, b)
 span_a, span_b = a[-1][0] - a[0][0], b[-1][0] - b[0][0]
 assert abs(span_a - span_b) < 0.25, (span_a, span_b)
 PY
+
+# With FRR's BGP: a spine's daemons killed (its links up) is found by
+# the convergence invariant; the reset starts them again.
+bgp=$(topo bgp.lua <<'EOF'
+local net = lunet.topo.leafspine{ spines = 2, leaves = 2, hosts_per_leaf = 1,
+  routing = "bgp" }
+lunet.invariant("converged", lunet.invariants.converged(net, { within = "3s" }))
+lunet.explore{ faults = { "daemon" }, only = { "spine1" }, exhaustive = true,
+  settle = "1s" }
+return net
+EOF
+)
+e=$(emu_name ex7)
+expect_fail 'FAIL "converged" after: daemons of spine1 killed$' \
+	"$LUNET" explore --seed 1 --name "$e" -o "$TMP/o7" "$bgp"
+grep -q '"event":"daemon_kill".*"node":"spine1"' "$TMP/o7/explore-1.events.jsonl" ||
+	fail "no daemon_kill event"
+grep -q '"event":"daemons_restart".*"node":"spine1"' "$TMP/o7/explore.events.jsonl" ||
+	fail "the reset did not start the daemons again"
+assert_clean "$e"
 
 # Interrupted: SIGINT ends the search, tears the network down, exits 1.
 e=$(emu_name ex6)
