@@ -168,6 +168,7 @@ bench: lunet
 	tools/bench-links
 	tools/bench-routing
 	tools/bench-machines
+	tools/bench-change
 	tools/bench-explore
 
 # The man page is docs/cli.md, converted; see tools/clidoc.

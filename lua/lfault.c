@@ -429,3 +429,104 @@ void lfault_open(lua_State *L)
 	extend(L, LNET_MT, net_fns);
 	luaL_setfuncs(L, fns, 0);
 }
+
+/* ---- Changes to the running network (lchange.c) --------------------------- */
+
+/* The fault state of network n (the userdata at net) for its current
+ * emulation pushed, or nothing and NULL when it has none. */
+static struct fstate *fstate_find(lua_State *L, int net, struct lnet *n)
+{
+	struct fstate *st;
+
+	net = lua_absindex(L, net);
+	lua_getfield(L, LUA_REGISTRYINDEX, FSTATES);
+	lua_pushvalue(L, net);
+	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
+		st = lua_touserdata(L, -1);
+		if (st->emu == n->emu && st->started == n->started) {
+			lua_remove(L, -2);
+			return st;
+		}
+	}
+	lua_pop(L, 2);
+	return NULL;
+}
+
+const char *lfault_busy(lua_State *L, int net, struct lnet *n)
+{
+	struct fstate *st = fstate_find(L, net, n);
+	const char *why = NULL;
+	uint32_t i;
+
+	if (!st)
+		return NULL;
+	for (i = 0; i < st->nlinks && !why; i++)
+		if (st->manual[i] || st->hold[i])
+			why = "links are down";
+	for (i = 0; i < st->nnodes && !why; i++)
+		if (st->failed[i])
+			why = "nodes have failed";
+	lua_pop(L, 1);
+	return why;
+}
+
+static void *grown(lua_State *L, void *p, size_t old, size_t now)
+{
+	unsigned char *q = realloc(p, now + 1);
+
+	if (!q)
+		luaL_error(L, "out of memory");
+	if (now > old)
+		memset(q + old, 0, now - old);
+	return q;
+}
+
+void lfault_resized(lua_State *L, int net, struct lnet *n,
+		    const uint32_t *node_map)
+{
+	struct fstate *st = fstate_find(L, net, n);
+	const struct topo *t = n->topo;
+	lua_Integer k, len, j = 0;
+
+	if (!st)
+		return;
+	/* A removal is refused while a fault holds anything
+	 * (lfault_busy()): nothing is held, so nothing moves. */
+	st->manual = grown(L, st->manual, st->nlinks, t->nlinks);
+	st->hold = grown(L, st->hold, st->nlinks * sizeof(*st->hold),
+			 t->nlinks * sizeof(*st->hold));
+	st->failed = grown(L, st->failed, st->nnodes, t->nnodes);
+	if (node_map) {
+		memset(st->manual, 0, t->nlinks);
+		memset(st->hold, 0, t->nlinks * sizeof(*st->hold));
+		memset(st->failed, 0, t->nnodes);
+	}
+	st->nlinks = t->nlinks;
+	st->nnodes = t->nnodes;
+	if (!node_map) {
+		lua_pop(L, 1);
+		return;
+	}
+	/* node:spawn()'s records follow their nodes; those of removed
+	 * nodes died with them. */
+	lfault_push_field(L, -1, "procs");
+	len = (lua_Integer)luaL_len(L, -1);
+	for (k = 1; k <= len; k++) {
+		lua_rawgeti(L, -1, k);
+		lua_getfield(L, -1, "node");
+		lua_Integer i = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		if (node_map[i] == TOPO_NONE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushinteger(L, node_map[i]);
+		lua_setfield(L, -2, "node");
+		lua_rawseti(L, -2, ++j);
+	}
+	for (k = j + 1; k <= len; k++) {
+		lua_pushnil(L);
+		lua_rawseti(L, -2, k);
+	}
+	lua_pop(L, 2);
+}

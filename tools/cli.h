@@ -134,6 +134,9 @@ int cli_ctl_line(const char *name, const char *line);
 /* The same, its output into *text (malloc'd; the caller frees). */
 int cli_ctl_line_text(const char *name, const char *line, char **text);
 
+/* "lunet apply" (tools/cmd_apply.c). */
+int cmd_apply(int argc, char **argv);
+
 /* "lunet plan" (tools/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
 

@@ -162,6 +162,12 @@ static const struct cli_cmd cmds[] = {
 	  "                      second, or --interval)\n"
 	  "  -s, --sort FIELD    link, packets, bytes, drops or errors\n"
 	  "  -n N                show N links" },
+	{ "apply", cmd_apply, "[--dry-run] NAME FILE",
+	  "Make the running emulation NAME what the edited topology FILE\n"
+	  "says: nodes and links compared by name, the difference printed\n"
+	  "(- removed, + added, ~ impairments set in place) and built by\n"
+	  "the process that owns NAME ('lunet up', a console).\n"
+	  "  -n, --dry-run  print the difference only" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"

@@ -60,6 +60,37 @@ struct emu_opts {
 	const struct emu_part *part;
 };
 
+/* Changes to a running emulation (core/engine/change.c), made with the
+ * model: the caller changes e's topology (topo/topo.h) and plans it again
+ * with topo_keep_plan() first, so nothing that runs is renumbered.
+ *
+ * emu_change_check(): 0 when e can be changed while it runs, else
+ * -EOPNOTSUPP with err saying why (across machines; a removal from a
+ * network that has had impairments).
+ * emu_grow(): the nodes from onodes on and the links from olinks on are
+ * new: builds them, and rewrites the routes of the nodes whose routes
+ * differ from old (topo/change.h, taken before the change).  On failure
+ * everything it did is undone; the caller then takes the model back
+ * (topo_truncate(), topo_plan()) and records it (emu_record_now()).
+ * emu_remove_objects(): before topo_remove(), takes the nodes and links
+ * marked gone out of the kernel (a node's namespace, with what runs in
+ * it and its links; a link's veth pair).  emu_shrunk(): after
+ * topo_remove() (m) and topo_plan(): e's own state follows m, the record
+ * is written, the routes that differ from old are rewritten.
+ * emu_link_delete(): link l's veth pair deleted (gone already: 0).
+ * All return 0 or -errno with err naming the node or link. */
+struct topo_route_snap;
+struct topo_map;
+int emu_change_check(const struct emu *e, bool removal, struct err *err);
+int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
+	     const struct topo_route_snap *old, struct err *err);
+int emu_remove_objects(struct emu *e, const bool *node_gone,
+		       const bool *link_gone, struct err *err);
+int emu_shrunk(struct emu *e, const struct topo_map *m,
+	       const struct topo_route_snap *old, struct err *err);
+int emu_link_delete(struct emu *e, uint32_t l, struct err *err);
+int emu_record_now(struct emu *e, struct err *err);
+
 /* Sets the progress callback of builds and teardowns whose emu_opts give
  * none (a script's net:start()), for the whole process: the command line
  * sets it once, before running a script. */
