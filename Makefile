@@ -81,6 +81,8 @@ test_proto_OBJ := core/cluster/proto.o
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
+UNIT += test_explore
+test_explore_OBJ := lua/lib/embed.o lua/lopts.o
 test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
 test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
@@ -167,6 +169,7 @@ bench: lunet
 	tools/bench-routing
 	tools/bench-machines
 	tools/bench-change
+	tools/bench-explore
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man

@@ -194,6 +194,7 @@ void lprobe_open(lua_State *L);
 void levent_open(lua_State *L);
 void ltest_open(lua_State *L);
 void lrouting_open(lua_State *L);
+void lexplore_open(lua_State *L);
 /* Watches the routing daemons of running network n, once a second on the
  * loop, and logs "daemon_down" when a router's stop running (and
  * "daemon_up" when they all run again); lrouting_unwatch() stops it

@@ -116,6 +116,11 @@ int cmd_k8s(int argc, char **argv);
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);
 
+/* "lunet explore" (tools/cmd_explore.c), "lunet replay"
+ * (tools/cmd_replay.c). */
+int cmd_explore(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
 /* "lunet capture" (tools/cmd_capture.c). */
 int cmd_capture(int argc, char **argv);
 
