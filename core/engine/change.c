@@ -451,7 +451,6 @@ int emu_shrunk(struct emu *e, const struct topo_map *m,
 	       const struct topo_route_snap *old, struct err *err)
 {
 	uint32_t i, k;
-	int rc;
 
 	remap(e->made, m->node, m->nnodes);
 	remap(e->down, m->link, m->nlinks);
