@@ -21,37 +21,6 @@
 #include "topo/change.h"
 #include "topo/topo.h"
 
-/* Why the nodes and links added since onodes, olinks cannot be built on
- * a running network, or NULL. */
-static const char *added_refused(const struct topo *t, uint32_t onodes,
-				 uint32_t olinks, char *buf, size_t len)
-{
-	uint32_t i, k;
-
-	for (i = onodes; i < t->nnodes; i++)
-		if (t->nodes[i].routing) {
-			snprintf(buf, len, "router %s runs routing daemons: "
-				 "adding such routers to a running network is "
-				 "not supported yet", t->nodes[i].name);
-			return buf;
-		}
-	for (i = olinks; i < t->nlinks; i++)
-		for (k = 0; k < 2; k++)
-			if (t->nodes[topo_link_node(t, i, k)].routing) {
-				char name[TOPO_DESCSIZ];
-
-				snprintf(buf, len, "%s: router %s runs routing "
-					 "daemons: adding links to such "
-					 "routers while the network runs is "
-					 "not supported yet",
-					 topo_link_describe(t, i, name,
-							    sizeof(name)),
-					 t->nodes[topo_link_node(t, i, k)].name);
-				return buf;
-			}
-	return NULL;
-}
-
 /* Takes the model back to onodes, olinks and its plan with it. */
 static void take_back(struct lnet *n, uint32_t onodes, uint32_t olinks)
 {
@@ -82,7 +51,6 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 {
 	struct topo *t = n->topo;
 	struct topo_route_snap old;
-	char why[512];
 	struct err err;
 	int rc;
 
@@ -90,8 +58,6 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 		return;
 	err_clear(&err);
 	rc = emu_change_check(n->emu, false, &err);
-	if (!rc && added_refused(t, onodes, olinks, why, sizeof(why)))
-		rc = err_set(&err, -EOPNOTSUPP, "%s", why);
 	/* The routes as they run: the plan is still the old one, the
 	 * additions have none yet. */
 	if (!rc && topo_snap_take(t, &old))

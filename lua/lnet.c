@@ -222,6 +222,17 @@ static void router_routing(lua_State *L, struct lnet *n, uint32_t i,
 		luaL_error(L, "%s", err.msg);
 }
 
+/* router_routing() as a Lua function (the network, the router's index
+ * and where it was made as upvalues; the options at 3), to run it
+ * protected. */
+static int routing_cf(lua_State *L)
+{
+	router_routing(L, lua_touserdata(L, lua_upvalueindex(1)),
+		       (uint32_t)lua_tointeger(L, lua_upvalueindex(2)),
+		       lua_tostring(L, lua_upvalueindex(3)));
+	return 0;
+}
+
 static int add_node(lua_State *L, enum topo_kind kind)
 {
 	struct lnet *n = lnet_check(L, 1);
@@ -232,15 +243,9 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	struct err err;
 	int i;
 
+	lua_settop(L, 3);
 	lopts_check(L, 3, node_opts[kind], "%s %s", topo_kind_name(kind),
 		    name);
-	if (n->emu && kind == TOPO_ROUTER && !lua_isnoneornil(L, 3) &&
-	    (lopts_string(L, 3, "routing") || lopts_string(L, 3, "daemon") ||
-	     lopts_string(L, 3, "config")))
-		return luaL_error(L, "router %s: network '%s' is running: "
-				  "adding routers that run routing daemons "
-				  "to a running network is not supported yet",
-				  name, n->topo->name);
 	onodes = n->topo->nnodes;
 	if (n->emu)
 		lchange_before(L, 1, n);
@@ -256,8 +261,22 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	}
 	if (i < 0)
 		return luaL_error(L, "%s", err.msg);
-	if (kind == TOPO_ROUTER)
+	if (kind == TOPO_ROUTER && !n->emu) {
 		router_routing(L, n, (uint32_t)i, o.where.file);
+	} else if (kind == TOPO_ROUTER) {
+		/* A bad option must not leave a router that is not built. */
+		lua_pushlightuserdata(L, n);
+		lua_pushinteger(L, i);
+		lua_pushstring(L, o.where.file);
+		lua_pushcclosure(L, routing_cf, 3);
+		lua_pushvalue(L, 1);
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, 3);
+		if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+			topo_truncate(n->topo, onodes, n->topo->nlinks);
+			return lua_error(L);
+		}
+	}
 	if (n->emu)
 		lchange_grew(L, 1, n, onodes, n->topo->nlinks);
 	lnode_push(L, 1, i);

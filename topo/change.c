@@ -17,10 +17,15 @@ void topo_keep_plan(struct topo *t)
 	for (i = 0; i < t->nports; i++)
 		if (t->ports[i].addr.plen && !t->ports[i].addr_set)
 			t->ports[i].addr_kept = true;
-	for (i = 0; i < t->nnodes; i++)
+	for (i = 0; i < t->nnodes; i++) {
+		struct topo_routing *r = t->nodes[i].routing;
+
 		if (t->nodes[i].kind == TOPO_ROUTER && t->nodes[i].lo.ip &&
 		    !t->nodes[i].lo_set)
 			t->nodes[i].lo_kept = true;
+		if (r && r->asn && !r->asn_set)
+			r->asn_kept = true;
+	}
 }
 
 static int route_cmp(const void *a, const void *b)

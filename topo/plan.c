@@ -40,7 +40,7 @@ static void plan_clear(struct topo *t)
 		if (!n->lo_set && !n->lo_kept)
 			n->lo = (struct ip_prefix){ 0 };
 		if (n->routing) {
-			if (!n->routing->asn_set)
+			if (!n->routing->asn_set && !n->routing->asn_kept)
 				n->routing->asn = 0;
 			if (!n->routing->router_id_set)
 				n->routing->router_id = 0;

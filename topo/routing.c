@@ -251,9 +251,17 @@ int topo_plan_asns(struct topo *t, struct err *err)
 	uint32_t i, next = TOPO_ASN_AUTO_FIRST;
 	struct topo_routing *r;
 
+	/* A running network's ASNs are kept: new ones come after them. */
 	for (i = 0; i < t->nnodes; i++) {
 		r = t->nodes[i].routing;
-		if (!r || r->proto != TOPO_PROTO_BGP || r->asn_set)
+		if (r && r->asn_kept && r->asn >= next &&
+		    r->asn <= TOPO_ASN_PRIVATE_LAST)
+			next = r->asn + 1;
+	}
+	for (i = 0; i < t->nnodes; i++) {
+		r = t->nodes[i].routing;
+		if (!r || r->proto != TOPO_PROTO_BGP || r->asn_set ||
+		    r->asn_kept)
 			continue;
 		/* One ASN each, the RFC 7938 way for routers a generator did
 		 * not place in a tier. */

@@ -82,6 +82,8 @@ struct topo_routing {
 	enum topo_daemon daemon;
 	uint32_t asn;
 	bool asn_set;        /* given, not planned */
+	bool asn_kept;       /* planned for a running network, kept
+			      * (topo_keep_plan()) */
 	uint32_t router_id;  /* host byte order; 0 until planned */
 	bool router_id_set;
 	char *config;        /* the path, which names it in sentences */

@@ -23,6 +23,7 @@
 #include "core/engine/neigh.h"
 #include "core/netlink/nl.h"
 #include "core/netlink/rtnl.h"
+#include "core/routing/routing.h"
 #include "core/sys/netns.h"
 #include "core/sys/proc.h"
 #include "topo/change.h"
@@ -271,6 +272,50 @@ static int grow_build(struct emu *e, uint32_t onodes, uint32_t olinks,
 	return rc;
 }
 
+/* The routing daemons of the new routers started, and those of the
+ * routers the new links reach given their new configs. */
+static int grow_routing(struct emu *e, uint32_t onodes, uint32_t olinks,
+			struct err *err)
+{
+	const struct topo *t = e->topo;
+	uint32_t i, n, fresh = 0, *routed;
+	unsigned char *reload;
+	int rc = 0, s;
+
+	for (i = onodes; i < t->nnodes; i++)
+		fresh += t->nodes[i].routing != NULL;
+	if (fresh) {
+		rc = routing_check_installed(t, err);
+		if (rc)
+			return rc;
+		routed = realloc(e->routed, (e->nrouted + fresh) *
+					    sizeof(*routed));
+		if (!routed)
+			return err_set(err, -ENOMEM, "out of memory");
+		e->routed = routed;
+	}
+	reload = calloc(onodes + 1, 1);
+	if (!reload)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (i = olinks; i < t->nlinks; i++)
+		for (s = 0; s < 2; s++) {
+			n = topo_link_node(t, i, s);
+			if (n < onodes && t->nodes[n].routing)
+				reload[n] = 1;
+		}
+	for (i = onodes; i < t->nnodes && !rc; i++) {
+		if (!t->nodes[i].routing)
+			continue;
+		rc = routing_node_start(t, i, err);
+		e->routed[e->nrouted++] = i;
+	}
+	for (i = 0; i < onodes && !rc; i++)
+		if (reload[i])
+			rc = routing_node_reload(t, i, err);
+	free(reload);
+	return rc;
+}
+
 int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
 	     const struct topo_route_snap *old, struct err *err)
 {
@@ -301,7 +346,12 @@ int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
 		rc = grow_build(e, onodes, olinks, oports, err);
 	if (!rc)
 		rc = routes_update(e, old, NULL, err);
+	if (!rc)
+		rc = grow_routing(e, onodes, olinks, err);
 	if (rc) {
+		/* The new routers' daemons die with their namespaces. */
+		while (e->nrouted && e->routed[e->nrouted - 1] >= onodes)
+			e->nrouted--;
 		unmake_links(e, onodes, olinks);
 		for (i = 0; i < onodes; i++)
 			e->made[i] = 0;

@@ -494,6 +494,47 @@ int routing_node_load(const struct topo *t, uint32_t n, struct err *err)
 	return start_frr(t, n, dir, names + 1, count - 1, true, err);
 }
 
+int routing_node_reload(const struct topo *t, uint32_t n, struct err *err)
+{
+	const struct topo_routing *r = t->nodes[n].routing;
+	char dir[ROUTING_PATHSIZ], path[SUBPATHSIZ], ctl[SUBPATHSIZ];
+	char *argv[] = { BIRDC, "-s", ctl, "configure", NULL };
+	const char *names[DAEMONS_MAX];
+	char *conf = NULL;
+	bool frr;
+	int rc;
+
+	if (!r)
+		return 0;
+	frr = r->daemon == TOPO_DAEMON_FRR;
+	rc = routing_dir(t, n, dir, sizeof(dir));
+	if (!rc)
+		rc = make_config(t, n, dir, &conf, err);
+	else
+		err_set(err, rc, "router %s: %s", t->nodes[n].name,
+			strerror(-rc));
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", dir, frr ? "frr.conf" :
+							 "bird.conf");
+	rc = write_file(path, conf, frr ? 0644 : 0600);
+	free(conf);
+	if (rc)
+		return err_set(err, rc, "router %s: cannot write %s: %s",
+			       t->nodes[n].name, path, strerror(-rc));
+	/* A daemon started again (node:recover()) reads its part. */
+	if (frr && reads_own(r))
+		rc = write_parts(t, n, dir, names, daemons(t, n, names), err);
+	if (rc)
+		return rc;
+	/* FRR takes the lines it lacks from the whole config; BIRD reads
+	 * its config again and starts and stops protocols to match. */
+	if (frr)
+		return load_frr(t, n, dir, err);
+	snprintf(ctl, sizeof(ctl), "%s/bird.ctl", dir);
+	return run(t, n, argv, "BIRD refused its new config", err);
+}
+
 int routing_node_start(const struct topo *t, uint32_t n, struct err *err)
 {
 	int rc = routing_node_spawn(t, n, err);

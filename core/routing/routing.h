@@ -59,6 +59,12 @@ int routing_node_load(const struct topo *t, uint32_t n, struct err *err);
  * router, so nothing is saved).  Returns how many were signalled. */
 int routing_node_kill(const struct topo *t, uint32_t n);
 
+/* Router n's config written again from the plan and given to its running
+ * daemons (a change to the running network gave it new neighbours): FRR
+ * applies the lines it lacks, BIRD reconfigures.  Returns 0 or -errno
+ * with err naming the router. */
+int routing_node_reload(const struct topo *t, uint32_t n, struct err *err);
+
 /* How many of router n's daemons are alive, and how many it runs. */
 int routing_node_alive(const struct topo *t, uint32_t n, int *total);
 

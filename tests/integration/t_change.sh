@@ -141,6 +141,41 @@ expect_ok "$LUNET" test --name "$e" "$f" "$SRC"/examples/change_drain_spine.lua
 need "^# 4 passed, 0 failed"
 assert_clean "$e"
 
+# Routers with routing daemons: a BGP leaf added to a running FRR fabric
+# gets its daemons and sessions (its spines reload their configs with the
+# new neighbour), the fabric converges with ECMP and carries traffic; a
+# spine removed takes its daemons with it and the rest converges.
+e=$(emu_name bgp)
+f=$(topo bgp.lua <<'EOF'
+local net = lunet.topo.leafspine{ spines = 2, leaves = 2, hosts_per_leaf = 1,
+                                  routing = "bgp" }
+net:start()
+assert(net:converged{ within = "60s" })
+net:change(function()
+  local leaf = net:router("leaf3", { routing = "bgp" })
+  for s = 1, 2 do net:link(leaf, net:node("spine" .. s)) end
+  net:link(net:host("h3_1"), leaf)
+end)
+print("daemons", net:node("leaf3"):daemons())
+print("converged", net:converged{ within = "60s", ecmp = true } ~= nil)
+print("pingall", net:pingall().loss)
+local est = 0
+for _, p in pairs(net:node("spine1"):vtysh("show bgp summary json").ipv4Unicast.peers) do
+  if p.state == "Established" then est = est + 1 end
+end
+print("sessions", est)
+net:node("spine2"):remove()
+print("converged2", net:converged{ within = "60s" } ~= nil, net:pingall().loss)
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^daemons	[1-9]"
+need "^converged	true"
+need "^pingall	0.0"
+need "^sessions	3$"
+need "^converged2	true	0.0"
+assert_clean "$e"
+
 # The console: add, remove, apply, with the record following.
 e=$(emu_name con)
 f1=$(topo f1.lua <<'EOF'
