@@ -71,7 +71,8 @@ test_routing_conf_OBJ := core/routing/conf.o core/routing/frr_conf.o \
 	$(TOPO_SRC:.c=.o)
 UNIT += test_limits
 test_limits_OBJ := core/sys/limits.o core/sys/sysctl.o $(TOPO_SRC:.c=.o)
-UNIT += test_serial
+UNIT += test_serial test_change
+test_change_OBJ := $(TOPO_SRC:.c=.o)
 test_serial_OBJ := $(TOPO_SRC:.c=.o)
 UNIT += test_place test_machines
 test_place_OBJ := $(TOPO_SRC:.c=.o)
