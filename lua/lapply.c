@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/engine/engine.h"
 #include "core/impair/impair.h"
 #include "lua/lopts.h"
 #include "lua/lunet.h"
@@ -181,6 +182,31 @@ static void set_impairs(lua_State *L, struct lnet *n, struct apply *a,
 	}
 }
 
+/* The MTU of the running link (handle at top) made the one of the
+ * target's link l, in place; with dry, only said. */
+static void set_mtu(lua_State *L, struct lnet *n, struct apply *a,
+		    uint32_t l, int out, bool dry)
+{
+	struct lnet *owner;
+	uint32_t x = llink_check(L, -1, &owner);
+	uint32_t want = a->target->links[l].mtu, now = n->topo->links[x].mtu;
+	char name[160];
+	struct err err;
+
+	if (want == now)
+		return;
+	if (dry) {
+		line(L, out, "~ link %s: mtu %u -> %u",
+		     topo_link_name(n->topo, x, name, sizeof(name)),
+		     now ? now : 1500, want ? want : 1500);
+		return;
+	}
+	lchange_before(L, 1, n);
+	err_clear(&err);
+	if (emu_link_mtu(n->emu, x, want, &err))
+		luaL_error(L, "%s", err.msg);
+}
+
 /* The file, run where nothing is built; its network in a->to. */
 static void load(lua_State *L, struct apply *a, const char *file)
 {
@@ -287,13 +313,21 @@ static void apply_run(lua_State *L, struct lnet *n, struct apply *a, bool dry)
 		llink_push(L, 1, a->d.link_was[i]);
 		lua_rawseti(L, kept, i + 1);
 	}
-	for (i = 0; a->to && i < (int)a->d.nlink_kept; i++) {
+	for (i = 0; i < (int)a->d.nlink_kept; i++) {
 		lua_rawgeti(L, kept, i + 1);
-		set_impairs(L, n, a, a->d.link_kept[i], out, true, false);
+		set_mtu(L, n, a, a->d.link_kept[i], out, true);
+		if (a->to)
+			set_impairs(L, n, a, a->d.link_kept[i], out, true,
+				    false);
 		lua_pop(L, 1);
 	}
 	if (dry)
 		goto done;
+	for (i = 0; i < (int)a->d.nlink_kept; i++) {
+		lua_rawgeti(L, kept, i + 1);
+		set_mtu(L, n, a, a->d.link_kept[i], out, false);
+		lua_pop(L, 1);
+	}
 	/* One change: planned and built at once (net:change()). */
 	lua_createtable(L, (int)a->d.nlink_new, 0); /* the new links */
 	lua_pushlightuserdata(L, a);

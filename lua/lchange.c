@@ -375,6 +375,31 @@ int lchange_link_remove(lua_State *L)
 	return remove_one(L);
 }
 
+/* link:set_mtu(mtu): the MTU of both ends, in place (68 to 65535). */
+int lchange_link_mtu(lua_State *L)
+{
+	struct lnet *n;
+	uint32_t l = llink_check(L, 1, &n);
+	lua_Integer mtu = luaL_checkinteger(L, 2);
+	struct err err;
+
+	if (mtu < 68 || mtu > 65535)
+		return luaL_error(L, "set_mtu: MTU %I is out of range (68 to "
+				  "65535)", mtu);
+	if (!n->emu) {
+		n->topo->links[l].mtu = (uint32_t)mtu;
+		n->topo->planned = false;
+		return 0;
+	}
+	lnet_need_here(L, n, "set_mtu");
+	lua_getiuservalue(L, 1, 1);
+	lchange_before(L, -1, n);
+	err_clear(&err);
+	if (emu_link_mtu(n->emu, l, (uint32_t)mtu, &err))
+		return luaL_error(L, "%s", err.msg);
+	return 0;
+}
+
 /* At the end of net:change(): the removals it asked for, at once. */
 static void pending_remove(lua_State *L, int net, struct lnet *n, bool apply)
 {

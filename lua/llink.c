@@ -33,6 +33,7 @@ static const luaL_Reg link_methods[] = {
 	{ "capture", lcapture_link },
 	{ "stats", lstats_link },
 	{ "remove", lchange_link_remove },
+	{ "set_mtu", lchange_link_mtu },
 	{ NULL, NULL },
 };
 

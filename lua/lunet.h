@@ -99,6 +99,7 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 		   uint32_t olinks);
 int lchange_node_remove(lua_State *L);
 int lchange_net_change(lua_State *L);
+int lchange_link_mtu(lua_State *L);
 /* What net:host() and net:link() call once they added to running n:
  * built now, or at the end of net:change(). */
 void lchange_grew(lua_State *L, int net, struct lnet *n, uint32_t onodes,

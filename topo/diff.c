@@ -97,15 +97,13 @@ static struct lkey *keys_make(const struct topo *t)
 }
 
 /* Whether link x of the old topology is link y of the new one: same
- * options, the ends in the same roles, neither end made again. */
+ * options but the MTU (set in place), the ends in the same roles,
+ * neither end made again. */
 static bool link_same(const struct topo *o, uint32_t x, const struct topo *n,
 		      uint32_t y, const bool *remade)
 {
-	const struct topo_link *lx = &o->links[x], *ly = &n->links[y];
 	int s, f;
 
-	if (lx->mtu != ly->mtu)
-		return false;
 	/* f: the end of y that is end 0 of x. */
 	f = strcmp(o->nodes[topo_link_node(o, x, 0)].name,
 		   n->nodes[topo_link_node(n, y, 0)].name) ? 1 : 0;

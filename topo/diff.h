@@ -7,9 +7,10 @@
  * changed is removed and added again.  Links are matched by the names of
  * their ends (either order), parallel links between the same two nodes
  * in the order they were made; a link whose options (interface names,
- * addresses, MACs, MTU) changed, or one of whose ends is made again, is
- * removed and added again.  Impairments are not the model's: the
- * bindings compare them for the links that stay.
+ * addresses, MACs) changed, or one of whose ends is made again, is
+ * removed and added again.  The MTU and the impairments of a link that
+ * stays are the bindings' to compare and set in place (the impairments
+ * are not the model's).
  */
 #ifndef LUNET_TOPO_DIFF_H
 #define LUNET_TOPO_DIFF_H

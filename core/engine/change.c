@@ -512,3 +512,43 @@ int emu_shrunk(struct emu *e, const struct topo_map *m,
 	 * through it with it, multipath routes whole. */
 	return routes_update(e, old, m->node, err);
 }
+
+int emu_link_mtu(struct emu *e, uint32_t l, uint32_t mtu, struct err *err)
+{
+	struct topo *t = e->topo;
+	struct nl_batch *b;
+	char what[TOPO_DESCSIZ];
+	struct nl_fail f;
+	struct nl *nl;
+	int side, rc = 0;
+
+	rc = emu_change_check(e, false, err);
+	if (rc)
+		return rc;
+	b = nl_batch_new(4096);
+	if (!b)
+		return err_set(err, -ENOMEM, "out of memory");
+	/* 0 is the kernel's default, which a veth is made with. */
+	for (side = 0; side < 2 && !rc; side++) {
+		uint32_t node = topo_link_node(t, l, side);
+
+		nl = emu_open_in_node(e, node, &rc);
+		if (!nl)
+			break;
+		nl_batch_reset(b);
+		rc = PUSH(b, rtnl_link_set_mtu(TAIL(b),
+					       topo_port_ifindex(t,
+						t->links[l].port[side]),
+					       mtu ? mtu : 1500), 0);
+		if (!rc)
+			rc = nl_batch_send(nl, b, &f);
+		nl_close(nl);
+	}
+	nl_batch_free(b);
+	if (rc)
+		return err_set(err, rc, "%s: cannot set MTU %u: %s",
+			       topo_link_describe(t, l, what, sizeof(what)),
+			       mtu, strerror(-rc));
+	t->links[l].mtu = mtu;
+	return emu_record(e, e->info.status, err);
+}

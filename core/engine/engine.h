@@ -95,6 +95,9 @@ int emu_shrunk(struct emu *e, const struct topo_map *m,
 int emu_remove_finish(struct emu *e, struct emu_gone *gone,
 		      struct err *err);
 void emu_gone_free(struct emu_gone *gone);
+/* Link l's MTU set in place at both ends (0: the kernel's default), and
+ * in the model. */
+int emu_link_mtu(struct emu *e, uint32_t l, uint32_t mtu, struct err *err);
 int emu_record_now(struct emu *e, struct err *err);
 
 /* Sets the progress callback of builds and teardowns whose emu_opts give

@@ -272,6 +272,22 @@ struct nlmsghdr *rtnl_link_set(void *buf, size_t len, int ifindex, bool up,
 	return nlh;
 }
 
+struct nlmsghdr *rtnl_link_set_mtu(void *buf, size_t len, int ifindex,
+				   uint32_t mtu)
+{
+	struct nlmsghdr *nlh;
+
+	if (!mtu) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* ifi_change 0: the flags stay as they are. */
+	nlh = link_start(buf, len, NLM_F_REQUEST | NLM_F_ACK, ifindex, false);
+	if (nlh && !mnl_attr_put_u32_check(nlh, len, IFLA_MTU, mtu))
+		return nospace();
+	return nlh;
+}
+
 static bool put_in_addr(struct nlmsghdr *nlh, size_t len, uint16_t type,
 			uint32_t ip)
 {

@@ -176,6 +176,48 @@ need "^sessions	3$"
 need "^converged2	true	0.0"
 assert_clean "$e"
 
+# apply: a changed MTU is set in place, not by making the link again (its
+# counters go on); a jumbo frame then crosses it.
+e=$(emu_name mtu)
+m1=$(topo m1.lua <<'EOF'
+local net = lunet.network("m")
+local s1 = net:switch("s1")
+net:link(net:host("h1"), s1)
+net:link(net:host("h2"), s1)
+return net
+EOF
+)
+m2=$(topo m2.lua <<'EOF'
+local net = lunet.network("m")
+local s1 = net:switch("s1")
+net:link(net:host("h1"), s1, { mtu = 9000 })
+net:link(net:host("h2"), s1, { mtu = 9000 })
+return net
+EOF
+)
+f=$(topo mtu.lua <<EOF
+local net = dofile("$m1")
+net:start()
+local function tx()
+  return tonumber((net:node("h1"):cmd("cat /sys/class/net/eth0/statistics/tx_packets")))
+end
+for i = 1, 5 do net:ping("h1", "h2") end
+local before = tx()
+for _, l in ipairs(net:apply("$m2")) do print(l) end
+print("kept", tx() >= before, before > 0)
+print("mtu", net:node("h1"):cmd("cat /sys/class/net/eth0/mtu"))
+print("jumbo", net:node("h1"):cmd("ping -c1 -W2 -M do -s 8972 " .. net:node("h2").ip):match("1 received"))
+print("again", #net:apply("$m2"))
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^~ link h1-s1: mtu 1500 -> 9000$"
+need "^kept	true	true$"
+need "^mtu	9000"
+need "^jumbo	1 received"
+need "^again	0$"
+assert_clean "$e"
+
 # The console: add, remove, apply, with the record following.
 e=$(emu_name con)
 f1=$(topo f1.lua <<'EOF'

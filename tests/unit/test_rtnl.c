@@ -467,6 +467,27 @@ static void test_route_single(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+static void test_link_set_mtu(void **state)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	struct attrs top;
+
+	nlh = rtnl_link_set_mtu(buf, sizeof(buf), 7, 9000);
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
+	ifm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifm->ifi_index, 7);
+	assert_int_equal(ifm->ifi_change, 0); /* up or down, it stays */
+	attrs_parse(nlh, sizeof(struct ifinfomsg), &top);
+	assert_int_equal(top.count, 1);
+	assert_u32(&top, IFLA_MTU, 9000);
+	errno = 0;
+	assert_null(rtnl_link_set_mtu(buf, sizeof(buf), 7, 0));
+	assert_int_equal(errno, EINVAL);
+}
+
 static void test_route_del(void **state)
 {
 	char buf[BUF_SIZE];
@@ -772,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_addr_bytes),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route_single),
+		cmocka_unit_test(test_link_set_mtu),
 		cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_route_multipath),
 		cmocka_unit_test(test_route_parse),
