@@ -114,6 +114,20 @@ wait_for "^h1: (interrupted|exit status 1)$"
 wait_for "^lunet> ?$"
 tmux send-keys -t "$tm" "nodes" Enter
 wait_for "^routers: r1$"
+# changes: completion of what add and remove take, and of a node added
+tmux send-keys -t "$tm" "add ho" Tab
+wait_for "^lunet> add host ?$"
+tmux send-keys -t "$tm" "h9 r" Tab
+wait_for "^lunet> add host h9 r1 ?$"
+tmux send-keys -t "$tm" Enter
+wait_for "^lunet> ?$"
+tmux send-keys -t "$tm" "remove node h" Tab Tab
+wait_for "h9"
+tmux send-keys -t "$tm" C-u "remove link h9 " Tab
+wait_for "^lunet> remove link h9 r1 ?$"
+tmux send-keys -t "$tm" Enter
+tmux send-keys -t "$tm" "nodes" Enter
+wait_for "^hosts: h1 h2 h3 h4 h9$"
 [ -f "/run/lunet/$e/state" ] || fail "the emulation went away"
 tmux send-keys -t "$tm" "exit" Enter
 wait_for "^CONSOLE-EXIT [0-9]+$"

@@ -217,13 +217,16 @@ static int parse_count(struct console *c, const char *cmd, const char *s,
  * text and whether every pair answered. */
 static int l_pingall(lua_State *L)
 {
+	int r;
+
 	lua_settop(L, 2);
-	lping_pingall(L);
+	lping_pingall(L); /* its result on top, whatever it left below */
+	r = lua_gettop(L);
 	lua_getglobal(L, "lunet");
 	lua_getfield(L, -1, "format_pingall");
-	lua_pushvalue(L, 3);
+	lua_pushvalue(L, r);
 	lua_call(L, 1, 1);
-	lua_getfield(L, 3, "loss");
+	lua_getfield(L, r, "loss");
 	lua_pushboolean(L, lua_tonumber(L, -1) == 0);
 	lua_replace(L, -2);
 	return 2;
