@@ -18,6 +18,7 @@
 #include "core/cluster/coord.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_int.h"
+#include "core/netlink/rtnl.h"
 #include "core/sys/feature.h"
 #include "core/sys/intr.h"
 #include "core/sys/limits.h"
@@ -357,6 +358,40 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	return 0;
 }
 
+/* Across machines: the VXLAN devices of the links that leave this
+ * machine deleted before their namespaces go.  The kernel destroys a
+ * namespace later, in a worker of its own, and until then a device's UDP
+ * socket holds its port: the next emulation on this machine would find
+ * its VNIs taken. */
+static void unbind_vxlan(struct emu *e)
+{
+	const struct topo *t = e->topo;
+	struct nl_batch *b = nl_batch_new(4096);
+	struct nl_fail f;
+	struct nl *nl;
+	uint32_t l, node;
+	int side, rc;
+
+	for (l = 0; b && l < t->nlinks; l++) {
+		if (!emu_link_cut(e, l))
+			continue;
+		side = emu_local(e, topo_link_node(t, l, 0)) ? 0 : 1;
+		node = topo_link_node(t, l, side);
+		if (!emu_local(e, node) || !e->made[node])
+			continue;
+		nl = emu_open_in_node(e, node, &rc);
+		if (!nl)
+			continue;
+		nl_batch_reset(b);
+		if (!PUSH(b, rtnl_link_del(TAIL(b),
+					   topo_port_ifindex(t,
+						t->links[l].port[side])), l))
+			nl_batch_send(nl, b, &f);
+		nl_close(nl);
+	}
+	nl_batch_free(b);
+}
+
 int emu_stop(struct emu *e, struct err *err)
 {
 	int rc;
@@ -370,6 +405,8 @@ int emu_stop(struct emu *e, struct err *err)
 		return rc;
 	}
 	emu_record(e, STATE_STOPPING, NULL);
+	if (e->part.nmachines)
+		unbind_vxlan(e);
 	rc = emu_remove_namespaces(e->topo, NULL, true);
 	if (rc)
 		err_set(err, rc, "teardown of '%s': %s", e->topo->name,

@@ -73,12 +73,13 @@ L
 expect_fail "failing.lua:4: boom" "$LUNET" run --name "$e" "$f"
 assert_clean "$e"
 
-# Changing a running network is refused clearly.
+# What cannot change while the network runs is refused clearly (nodes
+# and links can: t_change).
 f=$(topo frozen.lua <<'L'
 local net = lunet.network("f")
 net:link(net:host("h1"), net:host("h2"))
 net:start()
-net:host("h3")
+net:speaker("isp", { asn = 64496, prefixes = 4 })
 L
 )
 expect_fail "frozen.lua:4: .*running" "$LUNET" run --name "$e" "$f"
