@@ -10,6 +10,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completion
 #   make uninstall  the same PREFIX and DESTDIR: removes those three files
 #   make man        only the man page, from docs/cli.md
+#   make docs       the pictures of docs/pictures.md, drawn by lunet graph
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
@@ -84,6 +85,8 @@ UNIT += test_impair
 test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
 test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
+UNIT += test_draw
+test_draw_OBJ := $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 ROOT_UNIT := test_probe test_nl_live test_impair_prog
@@ -166,6 +169,28 @@ bench: lunet
 	tools/bench-links
 	tools/bench-routing
 	tools/bench-machines
+
+# The pictures of docs/pictures.md, drawn from the examples and the
+# generators by lunet graph (needs Graphviz, no root); committed, so that
+# the docs read on a machine without either.
+PICTURE_FILES := routers demo stp_ring campus
+PICTURE_TOPOS := fattree,k=4 fattree,k=8 fattree,k=16 \
+	leafspine,spines=4,leaves=8,hosts_per_leaf=4 torus,4,4
+.PHONY: docs
+docs: lunet
+	@mkdir -p docs/pictures
+	@for f in $(PICTURE_FILES); do \
+		./lunet graph -q examples/$$f.lua -o docs/pictures/$$f.svg || \
+			exit 1; \
+	done
+	@./lunet graph -q examples/routers.lua --ifnames \
+		-o docs/pictures/routers-ifnames.svg
+	@for t in $(PICTURE_TOPOS); do \
+		./lunet graph -q --topo $$t \
+			-o docs/pictures/$$(echo $$t | sed 's/,.*//')-$$(echo $$t | \
+			sed 's/^[^,]*,//; s/[a-z_]*=//g; s/,/x/g').svg || exit 1; \
+	done
+	@echo "docs/pictures: $$(ls docs/pictures | wc -l) pictures"
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man

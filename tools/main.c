@@ -141,6 +141,21 @@ static const struct cli_cmd cmds[] = {
 	  "                      second, or --interval)\n"
 	  "  -s, --sort FIELD    link, packets, bytes, drops or errors\n"
 	  "  -n N                show N links" },
+	{ "graph", cmd_graph, "[FILE | NAME | --topo SPEC] [-o FILE]",
+	  "Draw a topology with Graphviz: the network FILE returns, a\n"
+	  "generated one, or the running emulation NAME with each link's\n"
+	  "state (down links red and dashed) and rate.  Tiers of a fabric\n"
+	  "as ranks, hosts at the bottom; rings as rings.  Past 300 nodes, a\n"
+	  "summary: a box per pod or rack.  See docs/pictures.md.\n"
+	  "  -o, --output FILE  write to FILE (.svg, .png or .dot); DOT on\n"
+	  "                     standard output otherwise\n"
+	  "  -T, --format FMT   svg, png or dot, whatever FILE's suffix\n"
+	  "  -t, --topo SPEC    a generated topology: fattree,k=8\n"
+	  "  -i, --ifnames      label each link end with its interface\n"
+	  "  --full             every node, however many\n"
+	  "  --no-rates         a running emulation without the rates (which\n"
+	  "                     take half a second of counters)\n"
+	  "  -q, --quiet        print only errors" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"
