@@ -44,7 +44,7 @@ LUA_LIB := $(wildcard lua/lib/*.lua)
 
 OBJ = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
-	$(BUILD)/lua/lib/embed.o
+	$(BUILD)/lua/lib/embed.o $(BUILD)/tools/assets/embed.o
 
 # Each unit test links only the modules it tests.  Those of tests/unit/
 # need no root and must not skip; those of tests/root/ need root, and fail
@@ -110,6 +110,13 @@ $(BUILD)/lunet: $(LUNET_OBJ)
 $(BUILD)/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The pages' files (tools/assets/: uPlot, vendored from npm at the version
+# of its package-lock.json, and lunet's own scripts) too.
+ASSETS := $(filter-out %.S %.json %.LICENSE,$(wildcard tools/assets/*))
+$(BUILD)/tools/assets/embed.o: tools/assets/embed.S $(ASSETS)
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 # The Lua library and the default topology are compiled into the binary.
 $(BUILD)/lua/lib/embed.o: lua/lib/embed.S $(LUA_LIB) examples/default.lua

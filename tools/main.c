@@ -57,6 +57,8 @@ static const struct cli_cmd cmds[] = {
 	  "  --junit FILE      also write a JUnit XML report to FILE\n"
 	  "  --seed N          the seed of all randomness (printed otherwise)\n"
 	  "  --artifacts DIR   write each file's event log (JSON lines) to DIR\n"
+	  "  --report DIR      write DIR/index.html: every case's verdict,\n"
+	  "                    faults, probe plots, counters and events\n"
 	  "  --fresh           rebuild networks between cases, not reset\n"
 	  "  --machines SPEC   run the networks across machines (local:N, ...)\n"
 	  "  --timeout SECS    a case's default time limit (300)\n"
