@@ -21,7 +21,7 @@ VERSION := $(shell sed -n 's/.*"lunet \([0-9][0-9.]*\)\\n".*/\1/p' tools/main.c)
 CC ?= cc
 BUILD ?= build
 
-PKGS := libmnl lua5.4 libpcap
+PKGS := libmnl lua5.4 libpcap libmicrohttpd
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 	-Wmissing-prototypes
 CFLAGS ?= -O2 -g

@@ -158,6 +158,19 @@ static const struct cli_cmd cmds[] = {
 	  "  --no-rates         a running emulation without the rates (which\n"
 	  "                     take half a second of counters)\n"
 	  "  -q, --quiet        print only errors" },
+	{ "web", cmd_web, "NAME [--port P] [--addr ADDR]",
+	  "Serve a live view of the running emulation NAME to a browser:\n"
+	  "its drawing, links red when down and thicker with their rate,\n"
+	  "updated as it changes; click a node for its interfaces,\n"
+	  "addresses, routes and counters, a link to set it down or up or\n"
+	  "impair it (through its console).  On 127.0.0.1 unless --addr;\n"
+	  "elsewhere every request needs the token in the URL it prints.\n"
+	  "Runs until Ctrl-C or the emulation's end.  See docs/pictures.md.\n"
+	  "  -p, --port P      the TCP port (8080)\n"
+	  "  -a, --addr ADDR   the IPv4 address to listen on (127.0.0.1)\n"
+	  "  --token TOKEN     the token, rather than a random one\n"
+	  "  -i, --ifnames     label link ends with their interfaces\n"
+	  "  -q, --quiet       print only errors" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"

@@ -19,4 +19,12 @@ lunet_report_js:
 lunet_report_css:
 	.incbin "tools/assets/report.css"
 	.byte 0
+	.global lunet_web_js
+lunet_web_js:
+	.incbin "tools/assets/web.js"
+	.byte 0
+	.global lunet_web_css
+lunet_web_css:
+	.incbin "tools/assets/web.css"
+	.byte 0
 	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,63 @@
+/*
+ * What the files of "lunet web" share (tools/cmd_web.c serves HTTP with
+ * libmicrohttpd, tools/web_state.c watches the emulation); private to
+ * them.
+ *
+ * The server runs beside the emulation, not in the process that owns it:
+ * the owner's console does what the page asks (set a link down or up,
+ * impair it) through the control socket, exactly as "lunet console
+ * --attach" would, and the state the page shows is the console's "links"
+ * and the kernel's counters, read here.
+ */
+#ifndef LUNET_WEB_INT_H
+#define LUNET_WEB_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct topo;
+struct stats_if;
+
+struct web_state {
+	const char *name;  /* the emulation */
+	struct topo *t;    /* from its record; owned */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint64_t seq;      /* bumped on every change of what follows */
+	uint8_t *down;     /* per link */
+	double *bps;       /* per link, both ways */
+	bool gone;         /* the emulation ended */
+	bool stopping;
+	pthread_t thread;  /* the poller */
+	bool running;
+	/* The poller's own: the last counters and when they were read. */
+	struct stats_if *ends;
+	double ends_t;
+	/* Reading the kernel (counters, FIBs) one thread at a time. */
+	pthread_mutex_t kernel;
+};
+
+/* Reads the record of emulation name and starts the poller: the links'
+ * state every 100 ms, their rates every second.  Returns 0 or 1 after
+ * saying why; web_state_stop() either way (s zeroed before). */
+int web_state_start(struct web_state *s, const char *name);
+void web_state_stop(struct web_state *s);
+
+/* Waits until s->seq is not seen or a second passed; returns the seq.
+ * With the lock held by the caller. */
+uint64_t web_state_wait(struct web_state *s, uint64_t seen);
+
+/* JSON documents into f.  The state: {"seq", "gone", "links": [{"s":
+ * "up"|"down", "bps"}]}, under the lock.  The topology: {"name",
+ * "nodes": [{"name", "kind"}], "links": [{"a", "b", "a_if", "b_if"}]}.
+ * A node: its interfaces (address, peer, counters) and its FIB. */
+void web_state_json(struct web_state *s, FILE *f);
+void web_topo_json(const struct web_state *s, FILE *f);
+int web_node_json(struct web_state *s, const char *node, FILE *f);
+
+/* A JSON string. */
+void web_json_str(FILE *f, const char *str);
+
+#endif
