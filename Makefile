@@ -11,6 +11,7 @@
 #   make uninstall  the same PREFIX and DESTDIR: removes those three files
 #   make man        only the man page, from docs/cli.md
 #   make docs       the pictures of docs/pictures.md, drawn by lunet graph
+#                   (and, as root, screenshots of a report and lunet web)
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
@@ -197,6 +198,11 @@ docs: lunet
 			-o docs/pictures/$$(echo $$t | sed 's/,.*//')-$$(echo $$t | \
 			sed 's/^[^,]*,//; s/[a-z_]*=//g; s/,/x/g').svg || exit 1; \
 	done
+	@if [ "$$(id -u)" = 0 ] && command -v chromium >/dev/null; then \
+		tools/docs-shots; \
+	else \
+		echo "docs: the screenshots (report.png, web.png) need root and chromium: not made"; \
+	fi
 	@echo "docs/pictures: $$(ls docs/pictures | wc -l) pictures"
 
 # The man page is docs/cli.md, converted; see tools/clidoc.

@@ -166,6 +166,9 @@ async function main() {
   es.onopen = () => setStatus("live");
   es.onmessage = (m) => update(JSON.parse(m.data));
   es.onerror = () => { if (!state || !state.gone) setStatus("reconnecting"); };
+  // A link to the page may say what the panel shows: ?node=r1, ?link=4.
+  if (params.get("node")) showNode(params.get("node"));
+  else if (params.get("link")) showLink(Number(params.get("link")));
   document.body.dataset.ready = "1";
 }
 
