@@ -24,7 +24,7 @@
 extern const char lunet_web_js[], lunet_web_css[];
 
 #define TOKEN_LEN 32
-#define FULL_MAX 2000 /* past this, the live view is the summary */
+#define FULL_MAX 5000 /* past this, the live view is the summary */
 
 struct web {
 	struct web_state s;
