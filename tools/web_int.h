@@ -41,8 +41,8 @@ struct web_state {
 
 /* Reads the record of emulation name and starts the poller: the links'
  * state every 100 ms (slower past 5,000 links), their rates every tenth
- * time.  Returns 0 or 1 after
- * saying why; web_state_stop() either way (s zeroed before). */
+ * time.  Returns 0 or 1 after saying why; web_state_stop() either way
+ * (s zeroed before). */
 int web_state_start(struct web_state *s, const char *name);
 void web_state_stop(struct web_state *s);
 
