@@ -171,7 +171,9 @@ static void one_node(FILE *f, const struct topo *t, uint32_t n)
 		"fillcolor=\"%s\"%s];\n", nd->name, nd->name,
 		topo_kind_name(nd->kind), looks[nd->kind].shape,
 		looks[nd->kind].fill,
-		nd->kind == TOPO_HOST ? " fontsize=8" : "");
+		nd->kind == TOPO_HOST ?
+			" fontsize=8 width=0.1 height=0.2 margin=\"0.03,0.02\"" :
+			"");
 }
 
 /* Link l, its lower tier end first so that dot ranks it below. */
