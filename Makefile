@@ -83,6 +83,8 @@ test_proto_OBJ := core/cluster/proto.o
 UNIT += test_lopts
 test_lopts_OBJ := lua/lopts.o core/impair/impair_spec.o
 UNIT += test_impair
+UNIT += test_explore
+test_explore_OBJ := lua/lib/embed.o lua/lopts.o
 test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
 test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
@@ -177,6 +179,8 @@ bench: lunet
 	tools/bench-links
 	tools/bench-routing
 	tools/bench-machines
+	tools/bench-change
+	tools/bench-explore
 
 # The pictures of docs/pictures.md, drawn from the examples and the
 # generators by lunet graph (needs Graphviz, no root); committed, so that

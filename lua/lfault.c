@@ -348,6 +348,8 @@ static int l_reset(lua_State *L)
 		       NULL);
 	lfault_reset_procs(L, n, 2);
 	limpair_reset(L, n);
+	/* Last: a removal needs the faults lifted. */
+	lchange_reset(L, 1, n);
 	levent(L, "reset", "net:s", n->topo->name, "seconds:f", now() - t0,
 	       NULL);
 	lua_pushnumber(L, now() - t0);
@@ -428,4 +430,117 @@ void lfault_open(lua_State *L)
 	extend(L, LNODE_MT, node_fns);
 	extend(L, LNET_MT, net_fns);
 	luaL_setfuncs(L, fns, 0);
+}
+
+/* ---- Changes to the running network (lchange.c) --------------------------- */
+
+/* The fault state of network n (the userdata at net) for its current
+ * emulation pushed, or nothing and NULL when it has none. */
+static struct fstate *fstate_find(lua_State *L, int net, struct lnet *n)
+{
+	struct fstate *st;
+
+	net = lua_absindex(L, net);
+	lua_getfield(L, LUA_REGISTRYINDEX, FSTATES);
+	lua_pushvalue(L, net);
+	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
+		st = lua_touserdata(L, -1);
+		if (st->emu == n->emu && st->started == n->started) {
+			lua_remove(L, -2);
+			return st;
+		}
+	}
+	lua_pop(L, 2);
+	return NULL;
+}
+
+const char *lfault_busy(lua_State *L, int net, struct lnet *n)
+{
+	struct fstate *st = fstate_find(L, net, n);
+	bool any;
+
+	if (!st)
+		return NULL;
+	/* A partition keeps the links it cut by index. */
+	lfault_push_field(L, -1, "partitions");
+	lua_pushnil(L);
+	any = lua_next(L, -2) != 0;
+	lua_pop(L, any ? 4 : 2);
+	return any ? "partitions are in force" : NULL;
+}
+
+static void *grown(lua_State *L, void *p, size_t old, size_t now)
+{
+	unsigned char *q = realloc(p, now + 1);
+
+	if (!q)
+		luaL_error(L, "out of memory");
+	if (now > old)
+		memset(q + old, 0, now - old);
+	return q;
+}
+
+/* a[map[i]] = a[i] for what stays (map[i] <= i), n elements of size. */
+static void follow(void *a, const uint32_t *map, uint32_t n, size_t size)
+{
+	unsigned char *p = a;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (map[i] != TOPO_NONE && map[i] != i)
+			memcpy(p + map[i] * size, p + i * size, size);
+}
+
+void lfault_resized(lua_State *L, int net, struct lnet *n,
+		    const struct topo_map *m)
+{
+	struct fstate *st = fstate_find(L, net, n);
+	const struct topo *t = n->topo;
+	const uint32_t *node_map = m ? m->node : NULL;
+	lua_Integer k, len, j = 0;
+
+	if (!st)
+		return;
+	/* What faults hold follows its link or node; what was removed
+	 * takes its faults with it. */
+	if (m) {
+		follow(st->manual, m->link, st->nlinks, 1);
+		follow(st->hold, m->link, st->nlinks, sizeof(*st->hold));
+		follow(st->failed, m->node, st->nnodes, 1);
+	}
+	st->manual = grown(L, st->manual, m ? t->nlinks : st->nlinks,
+			   t->nlinks);
+	st->hold = grown(L, st->hold,
+			 (m ? t->nlinks : st->nlinks) * sizeof(*st->hold),
+			 t->nlinks * sizeof(*st->hold));
+	st->failed = grown(L, st->failed, m ? t->nnodes : st->nnodes,
+			   t->nnodes);
+	st->nlinks = t->nlinks;
+	st->nnodes = t->nnodes;
+	if (!node_map) {
+		lua_pop(L, 1);
+		return;
+	}
+	/* node:spawn()'s records follow their nodes; those of removed
+	 * nodes died with them. */
+	lfault_push_field(L, -1, "procs");
+	len = (lua_Integer)luaL_len(L, -1);
+	for (k = 1; k <= len; k++) {
+		lua_rawgeti(L, -1, k);
+		lua_getfield(L, -1, "node");
+		lua_Integer i = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		if (node_map[i] == TOPO_NONE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushinteger(L, node_map[i]);
+		lua_setfield(L, -2, "node");
+		lua_rawseti(L, -2, ++j);
+	}
+	for (k = j + 1; k <= len; k++) {
+		lua_pushnil(L);
+		lua_rawseti(L, -2, k);
+	}
+	lua_pop(L, 2);
 }

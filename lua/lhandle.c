@@ -5,6 +5,7 @@
  * caches its handles (user values 1 and 2), so the same node always gives
  * the same handle. */
 #include <lauxlib.h>
+#include <string.h>
 
 #include "core/engine/engine.h"
 #include "lua/lunet.h"
@@ -73,7 +74,72 @@ static uint32_t check_handle(lua_State *L, int idx, const char *mt,
 	lua_getiuservalue(L, idx, 1);
 	*net = lua_touserdata(L, -1);
 	lua_pop(L, 1); /* the handle at idx keeps the network alive */
+	if (h->idx == TOPO_NONE)
+		luaL_error(L, "this %s was removed from network '%s'",
+			   !strcmp(mt, LNODE_MT) ? "node" : "link",
+			   (*net)->topo->name);
 	return h->idx;
+}
+
+/* The handles of cache (1: nodes, 2: links) of the network at net follow
+ * map (old index -> new, TOPO_NONE: removed, which makes the handle
+ * refuse every use). */
+static void remap_cache(lua_State *L, int net, int cache, const uint32_t *map,
+			uint32_t n)
+{
+	struct lhandle *h;
+	uint32_t i;
+
+	lua_getiuservalue(L, net, cache);
+	lua_newtable(L);
+	for (i = 0; i < n; i++) {
+		if (lua_rawgeti(L, -2, i + 1) == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		h = lua_touserdata(L, -1);
+		h->idx = map[i];
+		if (map[i] == TOPO_NONE)
+			lua_pop(L, 1);
+		else
+			lua_rawseti(L, -2, map[i] + 1);
+	}
+	lua_setiuservalue(L, net, cache);
+	lua_pop(L, 1);
+}
+
+/* Handles of cache at or past index from are made dead. */
+static void cut_cache(lua_State *L, int net, int cache, uint32_t from)
+{
+	struct lhandle *h;
+	lua_Integer i, len;
+
+	lua_getiuservalue(L, net, cache);
+	len = (lua_Integer)lua_rawlen(L, -1);
+	for (i = (lua_Integer)from + 1; i <= len; i++) {
+		if (lua_rawgeti(L, -1, i) == LUA_TUSERDATA) {
+			h = lua_touserdata(L, -1);
+			h->idx = TOPO_NONE;
+		}
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		lua_rawseti(L, -2, i);
+	}
+	lua_pop(L, 1);
+}
+
+void lhandle_truncate(lua_State *L, int net, uint32_t nnodes, uint32_t nlinks)
+{
+	net = lua_absindex(L, net);
+	cut_cache(L, net, 1, nnodes);
+	cut_cache(L, net, 2, nlinks);
+}
+
+void lhandle_remap(lua_State *L, int net, const struct topo_map *m)
+{
+	net = lua_absindex(L, net);
+	remap_cache(L, net, 1, m->node, m->nnodes);
+	remap_cache(L, net, 2, m->link, m->nlinks);
 }
 
 uint32_t lnode_check(lua_State *L, int idx, struct lnet **net)

@@ -319,6 +319,20 @@ void limpair_reset(lua_State *L, struct lnet *n)
 	}
 }
 
+void limpair_remap(struct lnet *n, const uint32_t *link_map, uint32_t nlinks)
+{
+	uint32_t l, side;
+
+	for (l = 0; l < nlinks && 2 * l + 1 < n->nimp; l++) {
+		if (link_map[l] == TOPO_NONE)
+			continue;
+		for (side = 0; side < 2; side++)
+			n->imp[2 * link_map[l] + side] = n->imp[2 * l + side];
+	}
+	if (n->nimp > 2 * n->topo->nlinks)
+		n->nimp = 2 * n->topo->nlinks;
+}
+
 void limpair_free(struct lnet *n)
 {
 	free(n->imp);

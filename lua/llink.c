@@ -32,6 +32,7 @@ static const luaL_Reg link_methods[] = {
 	{ "down", l_down },
 	{ "capture", lcapture_link },
 	{ "stats", lstats_link },
+	{ "remove", lchange_link_remove },
 	{ NULL, NULL },
 };
 

@@ -228,22 +228,38 @@ static int add_node(lua_State *L, enum topo_kind kind)
 	const char *name = luaL_checkstring(L, 2);
 	struct topo_node_opts o = { 0 };
 	char file[256];
+	uint32_t onodes;
 	struct err err;
 	int i;
 
 	lopts_check(L, 3, node_opts[kind], "%s %s", topo_kind_name(kind),
 		    name);
-	need_stopped(L, n);
+	if (n->emu && kind == TOPO_ROUTER && !lua_isnoneornil(L, 3) &&
+	    (lopts_string(L, 3, "routing") || lopts_string(L, 3, "daemon") ||
+	     lopts_string(L, 3, "config")))
+		return luaL_error(L, "router %s: network '%s' is running: "
+				  "adding routers that run routing daemons "
+				  "to a running network is not supported yet",
+				  name, n->topo->name);
+	onodes = n->topo->nnodes;
+	if (n->emu)
+		lchange_before(L, 1, n);
 	o.stp = lopts_boolean(L, 3, "stp", false);
 	o.ip = lopts_string(L, 3, "ip");
 	o.lo = lopts_string(L, 3, "lo");
 	caller_where(L, &o.where, file, sizeof(file));
 	i = topo_node_add(n->topo, name, kind, &o, &err);
-	if (i < 0 || topo_node_set_group(n->topo, (uint32_t)i,
-					 lopts_string(L, 3, "group"), &err))
+	if (i >= 0 && topo_node_set_group(n->topo, (uint32_t)i,
+					  lopts_string(L, 3, "group"), &err)) {
+		topo_truncate(n->topo, onodes, n->topo->nlinks);
+		i = -EINVAL;
+	}
+	if (i < 0)
 		return luaL_error(L, "%s", err.msg);
 	if (kind == TOPO_ROUTER)
 		router_routing(L, n, (uint32_t)i, o.where.file);
+	if (n->emu)
+		lchange_grew(L, 1, n, onodes, n->topo->nlinks);
 	lnode_push(L, 1, i);
 	return 1;
 }
@@ -375,7 +391,6 @@ static int l_link(lua_State *L)
 	b = lnode_arg(L, 3, n);
 	lopts_check(L, 4, link_opts, "net:link(%s, %s)",
 		    n->topo->nodes[a].name, n->topo->nodes[b].name);
-	need_stopped(L, n);
 	o.ifname[0] = lopts_string(L, 4, "ifname1");
 	o.ifname[1] = lopts_string(L, 4, "ifname2");
 	o.addr[0] = lopts_string(L, 4, "ip1");
@@ -384,10 +399,17 @@ static int l_link(lua_State *L)
 	o.mac[1] = lopts_string(L, 4, "mac2");
 	o.mtu = lopts_integer(L, 4, "mtu", 0);
 	caller_where(L, &o.where, file, sizeof(file));
+	if (n->emu)
+		lchange_before(L, 1, n);
 	l = topo_link_add(n->topo, a, b, &o, &err);
 	if (l < 0)
 		return luaL_error(L, "%s", err.msg);
-	limpair_link_opts(L, 4, n, (uint32_t)l);
+	if (n->emu)
+		lchange_grew(L, 1, n, n->topo->nnodes, (uint32_t)l);
+	if (n->emu && n->changing && !lua_isnoneornil(L, 4))
+		lchange_defer_impair(L, 4, n, (uint32_t)l);
+	else
+		limpair_link_opts(L, 4, n, (uint32_t)l);
 	llink_push(L, 1, l);
 	return 1;
 }
@@ -574,6 +596,8 @@ static const luaL_Reg methods[] = {
 	{ "routers", l_routers },
 	{ "links", l_links },
 	{ "link_between", l_link_between },
+	{ "apply", lapply_net },
+	{ "change", lchange_net_change },
 	{ "place", l_place },
 	{ "start", l_start },
 	{ "stop", l_stop },

@@ -167,6 +167,7 @@ static const luaL_Reg node_methods[] = {
 	{ "intfs", l_intfs },
 	{ "capture", lcapture_node },
 	{ "stats", lstats_node },
+	{ "remove", lchange_node_remove },
 	{ NULL, NULL },
 };
 

@@ -64,6 +64,26 @@ static void hold_listed(lua_State *L, struct lnet *n, struct fstate *st,
 	lua_pop(L, 2);
 }
 
+/* Pushes the names of the nodes on side which, separated by spaces. */
+static void side_names(lua_State *L, const struct topo *t,
+		       const uint8_t *side, uint8_t which)
+{
+	luaL_Buffer b;
+	uint32_t i;
+	bool first = true;
+
+	luaL_buffinit(L, &b);
+	for (i = 0; i < t->nnodes; i++) {
+		if (side[i] != which)
+			continue;
+		if (!first)
+			luaL_addchar(&b, ' ');
+		luaL_addstring(&b, t->nodes[i].name);
+		first = false;
+	}
+	luaL_pushresult(&b);
+}
+
 /* net:partition(nodes [, others]): cuts every link between nodes and
  * others (everything else when others is nil). */
 int lpartition_net_partition(lua_State *L)
@@ -117,8 +137,14 @@ int lpartition_net_partition(lua_State *L)
 	lua_rawseti(L, -2, id);
 	lua_pop(L, 1);
 
+	/* The nodes of each side, for "lunet replay" to cut them again. */
+	side_names(L, t, side, 1);
+	side_names(L, t, side, 2);
 	levent(L, "partition", "net:s", t->name, "id:i", (long long)id,
-	       "links:i", (long long)cut, NULL);
+	       "links:i", (long long)cut, "nodes:s", lua_tostring(L, -2),
+	       lua_isnil(L, 3) ? NULL : "others:s", lua_tostring(L, -1),
+	       NULL);
+	lua_pop(L, 2);
 	hold_listed(L, n, st, 6, +1, cause);
 	lua_settop(L, 6);
 	return 1; /* the handle */

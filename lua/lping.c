@@ -107,14 +107,15 @@ static int job_run_remote(lua_State *L, struct job *j, struct lnet *n)
 	return rc;
 }
 
-static int job_run(lua_State *L, struct job *j, struct lnet *n)
+static int job_run(lua_State *L, struct job *j, struct lnet *n,
+		   const struct probe_opts *po)
 {
 	int rc;
 
 	if (emu_remote(n->emu))
 		return job_run_remote(L, j, n);
 	rc = probe_run(EV_DEFAULT, (const char *const *)j->srcs, j->nsrcs,
-		       j->pairs, j->npairs, NULL);
+		       j->pairs, j->npairs, po);
 	if (rc < 0) {
 		job_free(j);
 		return luaL_error(L, "network '%s': cannot probe: %s",
@@ -146,7 +147,7 @@ int lping_ping(lua_State *L)
 		return luaL_error(L, "out of memory");
 	}
 	free(src_of);
-	job_run(L, &j, n);
+	job_run(L, &j, n, NULL);
 	lua_pushboolean(L, j.pairs[0].ok);
 	if (j.pairs[0].ok)
 		lua_pushnumber(L, j.pairs[0].rtt * 1000.0);
@@ -201,39 +202,84 @@ static uint32_t *host_list(struct lnet *n, uint32_t *nhosts)
 	return hosts;
 }
 
-/* All ordered pairs of hosts, or sample of them drawn at random. */
-static int fill_pairs(struct job *j, struct lnet *n, const uint32_t *hosts,
-		      uint32_t nh, size_t sample, uint32_t *src_of)
+/* All ordered pairs from srcs[] to dsts[] (a node never to itself), or
+ * sample of them drawn at random. */
+static int fill_pairs(struct job *j, struct lnet *n, const uint32_t *srcs,
+		      uint32_t ns, const uint32_t *dsts, uint32_t nd,
+		      size_t sample, uint32_t *src_of)
 {
-	size_t s;
+	size_t s, tries;
 	uint32_t a, b;
 
 	if (sample) {
-		for (s = 0; s < sample; s++) {
-			a = (uint32_t)(random() % nh);
-			b = (uint32_t)(random() % (nh - 1));
-			b += b >= a;
-			if (add_pair(j, n, src_of, hosts[a], hosts[b]))
+		for (s = tries = 0; s < sample && tries < 64 * sample; tries++) {
+			a = (uint32_t)(random() % ns);
+			b = (uint32_t)(random() % nd);
+			if (srcs[a] == dsts[b])
+				continue;
+			if (add_pair(j, n, src_of, srcs[a], dsts[b]))
 				return -1;
+			s++;
 		}
 		return 0;
 	}
-	for (a = 0; a < nh; a++)
-		for (b = 0; b < nh; b++)
-			if (a != b && add_pair(j, n, src_of, hosts[a], hosts[b]))
+	for (a = 0; a < ns; a++)
+		for (b = 0; b < nd; b++)
+			if (srcs[a] != dsts[b] &&
+			    add_pair(j, n, src_of, srcs[a], dsts[b]))
 				return -1;
 	return 0;
 }
 
+/* The nodes of the option key (an array of nodes or names), or every
+ * host when the option is absent, into an array pushed as a userdata (a
+ * bad node raises with nothing to free); *count counts those that answer
+ * pings (that have an address). */
+static uint32_t *group_list(lua_State *L, struct lnet *n, const char *key,
+			    uint32_t *count)
+{
+	uint32_t *list, *hosts, k = 0, i;
+	lua_Integer m, len;
 
+	if (lua_istable(L, 2) && lua_getfield(L, 2, key) != LUA_TNIL) {
+		len = (lua_Integer)luaL_len(L, -1);
+		list = lua_newuserdatauv(L, ((size_t)len + 1) * sizeof(*list), 0);
+		for (m = 1; m <= len; m++) {
+			lua_rawgeti(L, -2, m);
+			i = lnode_arg(L, -1, n);
+			lua_pop(L, 1);
+			if (topo_node_ip(n->topo, i))
+				list[k++] = i;
+		}
+		lua_remove(L, -2);
+		*count = k;
+		return list;
+	}
+	if (lua_istable(L, 2))
+		lua_pop(L, 1);
+	list = lua_newuserdatauv(L, (n->topo->nnodes + 1) * sizeof(*list), 0);
+	hosts = host_list(n, count);
+	if (!hosts)
+		return NULL;
+	memcpy(list, hosts, *count * sizeof(*list));
+	free(hosts);
+	return list;
+}
+
+/* net:pingall{sample=, from=, to=, timeout=, tries=} */
 int lping_pingall(lua_State *L)
 {
 	static const struct lopt known[] = {
 		{ "sample", LOPT_INTEGER },
+		{ "from", LOPT_TABLE },
+		{ "to", LOPT_TABLE },
+		{ "timeout", LOPT_DURATION },
+		{ "tries", LOPT_INTEGER },
 		{ NULL, 0 },
 	};
 	struct lnet *n = lnet_check(L, 1);
-	uint32_t *hosts, *src_of, nh = 0;
+	uint32_t *srcs = NULL, *dsts = NULL, *src_of, ns = 0, nd = 0, i;
+	struct probe_opts po = { 0 };
 	size_t total, npairs;
 	lua_Integer sample = 0;
 	struct job j;
@@ -242,27 +288,43 @@ int lping_pingall(lua_State *L)
 
 	lopts_check(L, 2, known, "net:pingall{}");
 	sample = lopts_integer(L, 2, "sample", 0);
+	po.tries = (int)lopts_integer(L, 2, "tries", 0);
+	if (po.tries < 0 || po.tries > 100)
+		return luaL_error(L, "net:pingall{}: tries must be from 1 to 100");
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "timeout");
+		if (!lua_isnil(L, -1))
+			po.timeout = ltime_checkduration(L, -1);
+		lua_pop(L, 1);
+	}
 	lnet_need_running(L, n);
-	hosts = host_list(n, &nh);
+	/* The lists first: a bad node in them raises before malloc(). */
+	srcs = group_list(L, n, "from", &ns);
+	dsts = group_list(L, n, "to", &nd);
 	src_of = malloc((n->topo->nnodes + 1) * sizeof(*src_of));
-	total = nh > 1 ? (size_t)nh * (nh - 1) : 0;
+	total = 0;
+	for (i = 0; srcs && dsts && i < ns; i++) {
+		uint32_t b;
+
+		for (b = 0; b < nd; b++)
+			total += srcs[i] != dsts[b];
+	}
 	npairs = sample > 0 && (size_t)sample < total ? (size_t)sample : total;
-	if (!hosts || !src_of || job_alloc(&j, n->topo->nnodes, npairs)) {
-		free(hosts);
+	if (!srcs || !dsts || !src_of ||
+	    job_alloc(&j, n->topo->nnodes, npairs)) {
 		free(src_of);
 		return luaL_error(L, "out of memory");
 	}
 	memset(src_of, 0xff, (n->topo->nnodes + 1) * sizeof(*src_of));
-	rc = total ? fill_pairs(&j, n, hosts, nh, npairs < total ? npairs : 0,
-				src_of) : 0;
-	free(hosts);
+	rc = total ? fill_pairs(&j, n, srcs, ns, dsts, nd,
+				npairs < total ? npairs : 0, src_of) : 0;
 	free(src_of);
 	if (rc) {
 		job_free(&j);
 		return luaL_error(L, "out of memory");
 	}
 	t0 = now();
-	ok = j.npairs ? job_run(L, &j, n) : 0;
+	ok = j.npairs ? job_run(L, &j, n, &po) : 0;
 	push_result(L, n, &j, ok, now() - t0);
 	job_free(&j);
 	return 1;

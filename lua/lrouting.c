@@ -326,6 +326,21 @@ static void watch_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+void lrouting_resized(struct lnet *n)
+{
+	struct lwatch *k = n->watch;
+	unsigned char *down;
+
+	if (!k)
+		return;
+	/* What it saw is seen again at its next look. */
+	down = calloc(n->topo->nnodes + 1, 1);
+	if (!down)
+		return;
+	free(k->down);
+	k->down = down;
+}
+
 void lrouting_watch(lua_State *L, struct lnet *n)
 {
 	struct lwatch *k;

@@ -10,6 +10,10 @@ extern const char lunet_lua_src[];
 extern const char lunet_topo_src[];
 extern const char lunet_test_src[];
 extern const char lunet_routing_src[];
+extern const char lunet_explore_src[];
+extern const char lunet_explore_run_src[];
+extern const char lunet_explore_main_src[];
+extern const char lunet_replay_src[];
 
 /* Runs one embedded Lua file with the module table (on top) as its
  * argument. */
@@ -39,6 +43,7 @@ int lunet_open(lua_State *L)
 	levent_open(L);
 	ltest_open(L);
 	lrouting_open(L);
+	lexplore_open(L);
 	rc = run_lib(L, lunet_lua_src, "=lunet.lua");
 	if (!rc)
 		rc = run_lib(L, lunet_topo_src, "=topo.lua");
@@ -46,6 +51,14 @@ int lunet_open(lua_State *L)
 		rc = run_lib(L, lunet_test_src, "=test.lua");
 	if (!rc)
 		rc = run_lib(L, lunet_routing_src, "=routing.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_explore_src, "=explore.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_explore_run_src, "=explore_run.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_explore_main_src, "=explore_main.lua");
+	if (!rc)
+		rc = run_lib(L, lunet_replay_src, "=replay.lua");
 	if (rc)
 		return rc;
 	lua_pushvalue(L, -1);

@@ -32,6 +32,11 @@ struct lnet {
 	struct impair_spec *imp;
 	uint32_t nimp;
 	struct lwatch *watch; /* its routing daemons watched (lrouting.c) */
+	/* Inside net:change(fn) on a running network: what is added waits
+	 * for the end of fn, to be planned and built at once; the counts
+	 * when it began (lchange.c). */
+	int changing;
+	uint32_t change_nodes, change_links;
 };
 
 #define LNET_MT "lunet.network"
@@ -72,6 +77,46 @@ uint32_t llink_check(lua_State *L, int idx, struct lnet **net);
 /* Starts / stops network n; on failure raises a Lua error. */
 void lnet_start(lua_State *L, struct lnet *n);
 void lnet_stop(lua_State *L, struct lnet *n);
+
+/* Changes to a running network (lchange.c): lchange_added() builds what
+ * was added to n (the network at net) since it had onodes nodes and
+ * olinks links, or takes it back and raises an error;
+ * node:remove() and link:remove(); and what each part of the bindings
+ * does when the topology changed under it: handles follow the map (a
+ * removed one refuses every use), the fault layer grows or follows its
+ * nodes (lfault_busy(): why a removal must wait, or NULL), the routing
+ * watch and kept impairments follow too. */
+struct topo_map;
+int lapply_net(lua_State *L);
+/* The running network at net made model t (compared by names, as
+ * net:apply() does); leaves the lines of the difference. */
+void lapply_model(lua_State *L, int net, const struct topo *t);
+/* net:reset()'s part: the changes made to n since its test began undone
+ * (lchange.c); lchange_before() notes the model before a change. */
+void lchange_reset(lua_State *L, int net, struct lnet *n);
+void lchange_before(lua_State *L, int net, struct lnet *n);
+void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
+		   uint32_t olinks);
+int lchange_node_remove(lua_State *L);
+int lchange_net_change(lua_State *L);
+/* What net:host() and net:link() call once they added to running n:
+ * built now, or at the end of net:change(). */
+void lchange_grew(lua_State *L, int net, struct lnet *n, uint32_t onodes,
+		  uint32_t olinks);
+/* Inside net:change(): the impairment options (the table at opts) of new
+ * link l, applied once it is built. */
+void lchange_defer_impair(lua_State *L, int opts, struct lnet *n,
+			  uint32_t l);
+int lchange_link_remove(lua_State *L);
+void lhandle_remap(lua_State *L, int net, const struct topo_map *m);
+void lhandle_truncate(lua_State *L, int net, uint32_t nnodes,
+		      uint32_t nlinks);
+const char *lfault_busy(lua_State *L, int net, struct lnet *n);
+void lfault_resized(lua_State *L, int net, struct lnet *n,
+		    const struct topo_map *m);
+void lrouting_resized(struct lnet *n);
+void limpair_remap(struct lnet *n, const uint32_t *link_map,
+		   uint32_t nlinks);
 
 /* Raises an error unless the network is running (lhandle.c). */
 void lnet_need_running(lua_State *L, struct lnet *n);
@@ -149,6 +194,7 @@ void lprobe_open(lua_State *L);
 void levent_open(lua_State *L);
 void ltest_open(lua_State *L);
 void lrouting_open(lua_State *L);
+void lexplore_open(lua_State *L);
 /* Watches the routing daemons of running network n, once a second on the
  * loop, and logs "daemon_down" when a router's stop running (and
  * "daemon_up" when they all run again); lrouting_unwatch() stops it

@@ -116,6 +116,11 @@ int cmd_k8s(int argc, char **argv);
 /* "lunet test" (tools/cmd_test.c). */
 int cmd_test(int argc, char **argv);
 
+/* "lunet explore" (tools/cmd_explore.c), "lunet replay"
+ * (tools/cmd_replay.c). */
+int cmd_explore(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
 /* "lunet capture" (tools/cmd_capture.c). */
 int cmd_capture(int argc, char **argv);
 
@@ -132,6 +137,9 @@ int cli_ctl_line_text(const char *name, const char *line, char **text);
  * not run) into *errtext (malloc'd, or NULL; the caller frees both). */
 int cli_ctl_capture(const char *name, const char *line, char **text,
 		    char **errtext);
+
+/* "lunet apply" (tools/cmd_apply.c). */
+int cmd_apply(int argc, char **argv);
 
 /* "lunet plan" (tools/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);

@@ -63,6 +63,27 @@ static const struct cli_cmd cmds[] = {
 	  "  --machines SPEC   run the networks across machines (local:N, ...)\n"
 	  "  --timeout SECS    a case's default time limit (300)\n"
 	  "  -n, --name NAME   name the first network of each file NAME" },
+	{ "explore", cmd_explore, "[OPTIONS] FILE",
+	  "Search for outages: run the fault schedules FILE's lunet.explore{}\n"
+	  "asks for (every single or double failure, or seeded random ones)\n"
+	  "against its lunet.invariant()s, shrink each failure to the fewest\n"
+	  "faults that still break one, and write it as a scenario file for\n"
+	  "'lunet test'; exit status 1 when an invariant broke.  See\n"
+	  "docs/explore.md.\n"
+	  "  --seed N          the seed of the schedules (printed otherwise)\n"
+	  "  -o, --out DIR     where scenarios, logs and summaries go (out)\n"
+	  "  --budget TIME     stop drawing schedules after TIME (60s)\n"
+	  "  --trials N        stop after N schedules\n"
+	  "  --random          random schedules even if the file says exhaustive\n"
+	  "  --junit FILE      also write the JUnit XML summary to FILE\n"
+	  "  --json FILE       also write the JSON summary to FILE\n"
+	  "  -n, --name NAME   name the network NAME" },
+	{ "replay", cmd_replay, "[OPTIONS] EVENTS.jsonl [FILE]",
+	  "Apply the faults of a recorded event log (lunet test --artifacts,\n"
+	  "lunet explore) again, at the same relative times, to the network\n"
+	  "of FILE (the file the log names by default).  See docs/explore.md.\n"
+	  "  --events FILE     write the replay's own event log to FILE\n"
+	  "  -n, --name NAME   name the network NAME" },
 	{ "plan", cmd_plan, "[--machines SPEC] [-v] [FILE | --topo SPEC]",
 	  "Place the topology FILE returns (or --topo's) on machines without\n"
 	  "building it: print each machine's nodes and load, then the links\n"
@@ -171,6 +192,12 @@ static const struct cli_cmd cmds[] = {
 	  "  --token TOKEN     the token, rather than a random one\n"
 	  "  -i, --ifnames     label link ends with their interfaces\n"
 	  "  -q, --quiet       print only errors" },
+	{ "apply", cmd_apply, "[--dry-run] NAME FILE",
+	  "Make the running emulation NAME what the edited topology FILE\n"
+	  "says: nodes and links compared by name, the difference printed\n"
+	  "(- removed, + added, ~ impairments set in place) and built by\n"
+	  "the process that owns NAME ('lunet up', a console).\n"
+	  "  -n, --dry-run  print the difference only" },
 	{ "clean", cmd_clean, "[--all] [NAME...]",
 	  "Remove what a lunet that crashed or was killed left behind:\n"
 	  "its processes, namespaces and records.  Without NAME, only\n"

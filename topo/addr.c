@@ -50,6 +50,18 @@ struct addr_ctx {
 	uint32_t *taken;     /* scratch: user addresses of one segment */
 };
 
+/* Given by the user, or kept from the plan of a running network: either
+ * way not to be planned again. */
+static bool given(const struct topo_port *p)
+{
+	return p->addr_set || p->addr_kept;
+}
+
+static bool lo_given(const struct topo_node *n)
+{
+	return n->lo_set || n->lo_kept;
+}
+
 static uint32_t prefix_end(const struct ip_prefix *p)
 {
 	return ip_network(p) | ~ip_mask(p->plen);
@@ -94,7 +106,7 @@ static int subnets_from_user(struct addr_ctx *c, uint32_t s)
 
 	for (i = 0; i < seg->nports; i++) {
 		p = &t->ports[seg->ports[i]];
-		if (!p->addr_set)
+		if (!given(p))
 			continue;
 		if (first == TOPO_NONE) {
 			first = seg->ports[i];
@@ -140,10 +152,10 @@ static int check_duplicates(struct addr_ctx *c)
 	if (!v)
 		return err_set(c->err, -ENOMEM, "out of memory");
 	for (i = 0; i < t->nports; i++)
-		if (t->ports[i].addr_set)
+		if (given(&t->ports[i]))
 			v[n++] = (struct owned){ t->ports[i].addr.ip, i };
 	for (i = 0; i < t->nnodes; i++)
-		if (t->nodes[i].lo_set)
+		if (lo_given(&t->nodes[i]))
 			v[n++] = (struct owned){ t->nodes[i].lo.ip,
 						 t->nports + i };
 	qsort(v, n, sizeof(*v), owned_cmp);
@@ -218,7 +230,7 @@ static int claims_build(struct addr_ctx *c)
 		k->node = TOPO_NONE;
 	}
 	for (i = 0; i < t->nnodes; i++) {
-		if (!t->nodes[i].lo_set)
+		if (!lo_given(&t->nodes[i]))
 			continue;
 		k = &c->claims[c->nclaims++];
 		k->start = k->end = t->nodes[i].lo.ip;
@@ -370,12 +382,12 @@ static int segment_addrs(struct addr_ctx *c, uint32_t s)
 	int ret = 0;
 
 	for (i = 0; i < seg->nports; i++)
-		if (t->ports[seg->ports[i]].addr_set)
+		if (given(&t->ports[seg->ports[i]]))
 			c->taken[n++] = t->ports[seg->ports[i]].addr.ip;
 	qsort(c->taken, n, sizeof(*c->taken), u32_cmp);
 	for (i = 0; i < seg->nports && ret == 0; i++) {
 		p = &t->ports[seg->ports[i]];
-		if (p->addr_set)
+		if (given(p))
 			continue;
 		if (seg->subnet.plen >= 31) {
 			ret = small_subnet_addr(c, s, seg->ports[i], c->taken,
@@ -413,7 +425,7 @@ static int loopbacks_auto(struct addr_ctx *c)
 
 	for (i = 0; i < t->nnodes; i++) {
 		n = &t->nodes[i];
-		if (n->kind != TOPO_ROUTER || n->lo_set)
+		if (n->kind != TOPO_ROUTER || lo_given(n))
 			continue;
 		n->lo.plen = 32;
 		if (block_alloc(c, &cursor, LO_LAST, 1, &n->lo.ip) < 0)

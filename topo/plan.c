@@ -29,7 +29,7 @@ static void plan_clear(struct topo *t)
 		struct topo_port *p = &t->ports[i];
 
 		p->segment = TOPO_NONE;
-		if (!p->addr_set)
+		if (!p->addr_set && !p->addr_kept)
 			p->addr = (struct ip_prefix){ 0 };
 	}
 	for (i = 0; i < t->nnodes; i++) {
@@ -37,7 +37,7 @@ static void plan_clear(struct topo *t)
 
 		n->route_first = 0;
 		n->route_count = 0;
-		if (!n->lo_set)
+		if (!n->lo_set && !n->lo_kept)
 			n->lo = (struct ip_prefix){ 0 };
 		if (n->routing) {
 			if (!n->routing->asn_set)

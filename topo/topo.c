@@ -317,7 +317,7 @@ static int port_prepare(const struct topo *t, uint32_t node,
 	uint32_t i;
 
 	p->node = node;
-	p->index = n->nports;
+	p->index = n->next_port;
 	p->segment = TOPO_NONE;
 	if (o->ifname[end]) {
 		if (topo_check_ifname(o->ifname[end], n->kind, &why_name) < 0)
@@ -428,6 +428,7 @@ int topo_link_add(struct topo *t, uint32_t a, uint32_t b,
 		p[i].link = t->nlinks;
 		k.port[i] = t->nports;
 		n->ports[n->nports++] = t->nports;
+		n->next_port++;
 		t->ports[t->nports++] = p[i];
 	}
 	t->links[t->nlinks] = k;
@@ -456,6 +457,23 @@ uint32_t topo_peer_port(const struct topo *t, uint32_t p)
 	const struct topo_link *k = &t->links[t->ports[p].link];
 
 	return k->port[0] == p ? k->port[1] : k->port[0];
+}
+
+int topo_node_port_at(const struct topo *t, uint32_t node, int ifindex)
+{
+	const struct topo_node *n = &t->nodes[node];
+	uint32_t k;
+
+	if (ifindex < TOPO_IFINDEX_PORT0)
+		return -1;
+	/* Positions and indexes agree until a link is removed. */
+	k = (uint32_t)(ifindex - TOPO_IFINDEX_PORT0);
+	if (k < n->nports && t->ports[n->ports[k]].index == k)
+		return (int)k;
+	for (k = 0; k < n->nports; k++)
+		if (topo_port_ifindex(t, n->ports[k]) == ifindex)
+			return (int)k;
+	return -1;
 }
 
 uint32_t topo_node_ip(const struct topo *t, uint32_t n)
@@ -524,4 +542,151 @@ int topo_node_set_machine(struct topo *t, uint32_t n, const char *machine,
 			       "exist", n);
 	return set_place_name(t, n, &t->nodes[n].machine, "machine", machine,
 			      err);
+}
+
+/* ---- changes to a topology that may be running --------------------------- */
+
+void topo_map_free(struct topo_map *m)
+{
+	free(m->node);
+	free(m->link);
+	free(m->port);
+	*m = (struct topo_map){ 0 };
+}
+
+static void node_free(struct topo_node *n)
+{
+	free(n->name);
+	free(n->where.file);
+	free(n->ports);
+	topo_routing_free(n->routing);
+	free(n->group);
+	free(n->machine);
+}
+
+static int rehash(struct topo *t)
+{
+	free(t->hash);
+	t->hash = NULL;
+	t->hash_size = 0;
+	return hash_reserve(t, t->nnodes ? t->nnodes : 1);
+}
+
+void topo_truncate(struct topo *t, uint32_t nnodes, uint32_t nlinks)
+{
+	uint32_t i, k, nports;
+	struct topo_node *n;
+
+	if (nnodes >= t->nnodes && nlinks >= t->nlinks)
+		return;
+	nports = nlinks < t->nlinks ? t->links[nlinks].port[0] : t->nports;
+	for (i = nlinks; i < t->nlinks; i++)
+		free(t->links[i].where.file);
+	t->nlinks = nlinks;
+	t->nports = nports;
+	for (i = nnodes; i < t->nnodes; i++)
+		node_free(&t->nodes[i]);
+	t->nnodes = nnodes;
+	/* Links are added in order, so a node's newer ports are last. */
+	for (i = 0; i < t->nnodes; i++) {
+		n = &t->nodes[i];
+		for (k = n->nports; k > 0 && n->ports[k - 1] >= nports; k--)
+			n->next_port--;
+		n->nports = k;
+	}
+	rehash(t);
+	t->planned = false;
+}
+
+static uint32_t *map_new(uint32_t n)
+{
+	uint32_t *m = malloc((n + 1) * sizeof(*m));
+
+	if (m)
+		memset(m, 0xff, (n + 1) * sizeof(*m));
+	return m;
+}
+
+/* Fills m: what stays, and where it goes. */
+static int map_build(const struct topo *t, const bool *node_gone,
+		     const bool *link_gone, struct topo_map *m)
+{
+	uint32_t i, nn = 0, nl = 0, np = 0;
+	bool gone;
+
+	m->node = map_new(t->nnodes);
+	m->link = map_new(t->nlinks);
+	m->port = map_new(t->nports);
+	if (!m->node || !m->link || !m->port)
+		return -ENOMEM;
+	m->nnodes = t->nnodes;
+	m->nlinks = t->nlinks;
+	for (i = 0; i < t->nnodes; i++)
+		if (!node_gone || !node_gone[i])
+			m->node[i] = nn++;
+	for (i = 0; i < t->nlinks; i++) {
+		gone = (link_gone && link_gone[i]) ||
+		       m->node[topo_link_node(t, i, 0)] == TOPO_NONE ||
+		       m->node[topo_link_node(t, i, 1)] == TOPO_NONE;
+		if (gone)
+			continue;
+		m->link[i] = nl++;
+		m->port[t->links[i].port[0]] = np++;
+		m->port[t->links[i].port[1]] = np++;
+	}
+	return 0;
+}
+
+int topo_remove(struct topo *t, const bool *node_gone, const bool *link_gone,
+		struct topo_map *m)
+{
+	uint32_t i, k, j;
+	struct topo_node *n;
+	int ret;
+
+	*m = (struct topo_map){ 0 };
+	ret = map_build(t, node_gone, link_gone, m);
+	if (ret < 0) {
+		topo_map_free(m);
+		return ret;
+	}
+	for (i = 0; i < t->nlinks; i++) {
+		if (m->link[i] == TOPO_NONE) {
+			free(t->links[i].where.file);
+			continue;
+		}
+		t->links[m->link[i]] = t->links[i];
+	}
+	/* Ports keep the order of their links, so moving down is safe. */
+	for (i = 0; i < t->nports; i++) {
+		if (m->port[i] == TOPO_NONE)
+			continue;
+		t->ports[m->port[i]] = t->ports[i];
+	}
+	for (i = 0; i < t->nnodes; i++) {
+		n = &t->nodes[i];
+		if (m->node[i] == TOPO_NONE) {
+			node_free(n);
+			continue;
+		}
+		for (k = 0, j = 0; k < n->nports; k++)
+			if (m->port[n->ports[k]] != TOPO_NONE)
+				n->ports[j++] = m->port[n->ports[k]];
+		n->nports = j;
+		t->nodes[m->node[i]] = *n;
+	}
+	for (t->nlinks = 0, i = 0; i < m->nlinks; i++)
+		t->nlinks += m->link[i] != TOPO_NONE;
+	for (t->nnodes = 0, i = 0; i < m->nnodes; i++)
+		t->nnodes += m->node[i] != TOPO_NONE;
+	t->nports = 2 * t->nlinks;
+	for (i = 0; i < t->nlinks; i++)
+		for (k = 0; k < 2; k++) {
+			t->links[i].port[k] = m->port[t->links[i].port[k]];
+			t->ports[t->links[i].port[k]].link = i;
+		}
+	for (i = 0; i < t->nports; i++)
+		t->ports[i].node = m->node[t->ports[i].node];
+	t->planned = false;
+	return rehash(t) < 0 ? -ENOMEM : 0;
 }

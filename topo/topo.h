@@ -51,11 +51,16 @@ struct topo_where {
 struct topo_port {
 	uint32_t node;  /* node index */
 	uint32_t link;  /* link index */
-	uint32_t index; /* position in the node's port list (eth<index>) */
+	uint32_t index; /* the node's index-th port made (eth<index>, ifindex
+			 * TOPO_IFINDEX_PORT0 + index): its position in the
+			 * node's port list until a link of the node is
+			 * removed, never reused after */
 	char ifname[TOPO_IFNAMSIZ];
 	bool ifname_set;    /* given by the user rather than generated */
 	struct ip_prefix addr; /* plen 0 and ip 0: no address (switch ports) */
 	bool addr_set;      /* given by the user */
+	bool addr_kept;     /* planned for a running network, kept when the
+			     * network changes (topo_keep_plan()) */
 	uint8_t mac[6];
 	bool mac_set;
 	uint32_t segment; /* L3 segment, filled by topo_plan(); TOPO_NONE for
@@ -74,6 +79,8 @@ struct topo_node {
 	bool ip_set;
 	struct ip_prefix lo;      /* routers: loopback /32 (planned or given) */
 	bool lo_set;
+	bool lo_kept;             /* planned, kept (topo_keep_plan()) */
+	uint32_t next_port;       /* the index of its next port */
 	uint32_t route_first;     /* routes of this node: [first, first+n) */
 	uint32_t route_count;
 	struct topo_routing *routing; /* routers: FRR or BIRD (owned, see
@@ -241,6 +248,41 @@ static inline uint32_t topo_link_node(const struct topo *t, uint32_t l,
 {
 	return t->ports[t->links[l].port[side]].node;
 }
+
+/* Changes to a topology (a running network's, through the bindings).
+ *
+ * topo_truncate() takes back what was added since the topo had nnodes
+ * nodes and nlinks links (a change that failed).  topo_remove() takes the
+ * nodes and links marked gone out (node_gone, link_gone: NULL or one flag
+ * per node, per link), with every link of a gone node, and keeps the
+ * order of the rest; m tells where each old node, link and port went
+ * (TOPO_NONE: removed).  Ports keep their index, so no interface is
+ * renamed or renumbered.  Both leave the topo unplanned.  topo_remove()
+ * returns 0 or -ENOMEM (the topo is then as it was only if the map could
+ * not be made). */
+struct topo_map {
+	uint32_t *node, *link, *port; /* old index -> new, or TOPO_NONE */
+	uint32_t nnodes, nlinks;      /* the old counts */
+};
+void topo_truncate(struct topo *t, uint32_t nnodes, uint32_t nlinks);
+int topo_remove(struct topo *t, const bool *node_gone, const bool *link_gone,
+		struct topo_map *m);
+void topo_map_free(struct topo_map *m);
+
+/* Marks every planned address and loopback as kept, so that planning the
+ * changed topology again keeps them: a running network is never
+ * renumbered (topo/change.c). */
+void topo_keep_plan(struct topo *t);
+
+/* Port p's interface index inside its node's namespace. */
+static inline int topo_port_ifindex(const struct topo *t, uint32_t p)
+{
+	return (int)(TOPO_IFINDEX_PORT0 + t->ports[p].index);
+}
+
+/* The position in node's port list of its port whose interface index is
+ * ifindex, or -1. */
+int topo_node_port_at(const struct topo *t, uint32_t node, int ifindex);
 
 /* "h1-s1": link l named by its ends, as events and the console show it.
  * Returns buf. */

@@ -51,6 +51,11 @@ static int make_namespace(void *ctx, uint32_t i, unsigned w,
 	return 0;
 }
 
+int emu_make_namespace(struct emu *e, uint32_t node, struct err *err)
+{
+	return make_namespace(e, node, 0, err);
+}
+
 /* Phase 1: one namespace per node. */
 static int make_namespaces(struct emu *e, struct err *err)
 {
@@ -67,7 +72,7 @@ static int make_namespaces(struct emu *e, struct err *err)
 	return par_run(&p, par_workers(p.n));
 }
 
-static int add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
+int emu_add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
 {
 	const struct topo *t = e->topo;
 	const struct topo_link *k = &t->links[l];
@@ -81,7 +86,7 @@ static int add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2])
 		end[i] = (struct rtnl_veth_end){
 			.ifname = p->ifname,
 			.netns_fd = fds[i],
-			.ifindex = TOPO_IFINDEX_PORT0 + p->index,
+			.ifindex = topo_port_ifindex(t, k->port[i]),
 			.mac = p->mac_set ? p->mac : NULL,
 			/* Not up yet: a veth opened before its peer is
 			 * attached fails with ENOTCONN; node configuration
@@ -111,7 +116,7 @@ static int add_vxlan(struct emu *e, struct nl_batch *b, uint32_t l, int side,
 	struct rtnl_vxlan v = {
 		.ifname = p->ifname,
 		.netns_fd = fd,
-		.ifindex = TOPO_IFINDEX_PORT0 + p->index,
+		.ifindex = topo_port_ifindex(t, t->links[l].port[side]),
 		.mac = p->mac_set ? p->mac : NULL,
 		.vni = e->part.vni_base + l,
 		.local = e->part.underlay[e->part.self],
@@ -131,7 +136,7 @@ static int add_vxlan(struct emu *e, struct nl_batch *b, uint32_t l, int side,
 	return nl_batch_push(b, nlh, l);
 }
 
-static int open_ns(struct emu *e, uint32_t node)
+int emu_open_ns(struct emu *e, uint32_t node)
 {
 	char path[NETNS_PATHSIZ];
 
@@ -140,8 +145,8 @@ static int open_ns(struct emu *e, uint32_t node)
 	return netns_open(path);
 }
 
-static int send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
-		      struct err *err)
+int emu_send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
+		   struct err *err)
 {
 	struct nl_fail f;
 	char what[160];
@@ -194,7 +199,7 @@ static int link_fds(struct emu *e, struct links_worker *w, uint32_t l,
 		if (!emu_local(e, n))
 			continue;
 		if (w->fd_of[n] < 0) {
-			w->fd_of[n] = open_ns(e, n);
+			w->fd_of[n] = emu_open_ns(e, n);
 			if (w->fd_of[n] < 0)
 				return err_set(err, w->fd_of[n],
 					       "link %u: namespace gone: %s", l,
@@ -224,7 +229,7 @@ static int make_link_batch(void *ctx, uint32_t c, unsigned wi,
 		if (rc || (fds[0] < 0 && fds[1] < 0))
 			continue; /* both ends on other machines */
 		if (fds[0] >= 0 && fds[1] >= 0)
-			rc = add_veth(x->e, w->b, l, fds);
+			rc = emu_add_veth(x->e, w->b, l, fds);
 		else
 			rc = add_vxlan(x->e, w->b, l, fds[0] < 0,
 				       fds[0] < 0 ? fds[1] : fds[0]);
@@ -232,7 +237,7 @@ static int make_link_batch(void *ctx, uint32_t c, unsigned wi,
 			err_set(err, rc, "link %u: %s", l, strerror(-rc));
 	}
 	if (!rc)
-		rc = send_links(x->e, w->nl, w->b, err);
+		rc = emu_send_links(x->e, w->nl, w->b, err);
 	while (w->nopened) {
 		l = w->opened[--w->nopened];
 		close(w->fd_of[l]);
@@ -289,23 +294,25 @@ static int make_links(struct emu *e, struct err *err)
 	return rc;
 }
 
-/* Port i up (enslaved to master when >= 0), with IPv6 off first when v6
- * says the port still has it. */
-static int port_up(struct nl_batch *b, uint32_t i, bool v6, int master)
+/* The node's port at position i up (enslaved to master when >= 0), with
+ * IPv6 off first when v6 says the port still has it. */
+static int port_up(struct nl_batch *b, const struct topo *t, uint32_t node,
+		   uint32_t i, bool v6, int master)
 {
+	int ifx = topo_port_ifindex(t, t->nodes[node].ports[i]);
 	int rc = 0;
 
 	if (v6)
-		rc = PUSH(b, rtnl_link_set_noipv6(TAIL(b), TOPO_IFINDEX_PORT0 + i, false),
-			  i);
+		rc = PUSH(b, rtnl_link_set_noipv6(TAIL(b), ifx, false), i);
 	if (!rc)
-		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_PORT0 + i,
-					   true, master), i);
+		rc = PUSH(b, rtnl_link_set(TAIL(b), ifx, true, master), i);
 	return rc;
 }
 
-static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
+static int add_switch(struct nl_batch *b, const struct topo *t,
+		      uint32_t node, bool v6)
 {
+	const struct topo_node *n = &t->nodes[node];
 	uint32_t i;
 	int rc;
 
@@ -319,7 +326,7 @@ static int add_switch(struct nl_batch *b, const struct topo_node *n, bool v6)
 		rc = PUSH(b, rtnl_link_set(TAIL(b), TOPO_IFINDEX_BRIDGE, true,
 					   -1), TAG_BRIDGE);
 	for (i = 0; i < n->nports && !rc; i++)
-		rc = port_up(b, i, v6, TOPO_IFINDEX_BRIDGE);
+		rc = port_up(b, t, node, i, v6, TOPO_IFINDEX_BRIDGE);
 	return rc;
 }
 
@@ -338,18 +345,57 @@ static int add_l3(struct nl_batch *b, const struct topo *t, uint32_t node,
 
 		/* An unnumbered BGP session needs the port's IPv6
 		 * link-local address. */
-		rc = port_up(b, i, v6 && !topo_port_unnumbered(t, n->ports[i]),
-			     -1);
+		rc = port_up(b, t, node, i,
+			     v6 && !topo_port_unnumbered(t, n->ports[i]), -1);
 		if (rc || !p->addr.ip)
 			continue;
-		rc = PUSH(b, rtnl_addr_new(TAIL(b), TOPO_IFINDEX_PORT0 + i,
+		rc = PUSH(b, rtnl_addr_new(TAIL(b),
+					   topo_port_ifindex(t, n->ports[i]),
 					   p->addr.ip, p->addr.plen), i);
 	}
 	return rc ? rc : emu_add_routes(b, t, node, NULL, false);
 }
 
-static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
-			  struct err *err)
+int emu_configure_ports(struct emu *e, struct nl_batch *b, uint32_t node,
+			uint32_t first, struct err *err)
+{
+	const struct topo *t = e->topo;
+	const struct topo_node *n = &t->nodes[node];
+	bool sw = n->kind == TOPO_SWITCH;
+	struct nl_fail f;
+	struct nl *nl;
+	uint32_t i;
+	int rc = 0;
+
+	nl_batch_reset(b);
+	for (i = first; i < n->nports && !rc; i++) {
+		const struct topo_port *p = &t->ports[n->ports[i]];
+
+		rc = port_up(b, t, node, i, e->ipv6 &&
+			     !topo_port_unnumbered(t, n->ports[i]),
+			     sw ? TOPO_IFINDEX_BRIDGE : -1);
+		if (rc || sw || !p->addr.ip)
+			continue;
+		rc = PUSH(b, rtnl_addr_new(TAIL(b),
+					   topo_port_ifindex(t, n->ports[i]),
+					   p->addr.ip, p->addr.plen), i);
+	}
+	if (rc)
+		return err_set(err, rc, "node %s: %s", n->name, strerror(-rc));
+	nl = emu_open_in_node(e, node, &rc);
+	if (!nl)
+		return err_set(err, rc, "node %s: cannot enter: %s", n->name,
+			       strerror(-rc));
+	rc = nl_batch_send(nl, b, &f);
+	nl_close(nl);
+	if (rc && f.tag == UINT32_MAX)
+		return err_set(err, rc, "node %s: netlink: %s", n->name,
+			       strerror(-rc));
+	return rc ? emu_node_fail(err, t, node, &f) : 0;
+}
+
+int emu_configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
+		       struct err *err)
 {
 	const struct topo *t = e->topo;
 	struct nl_fail f;
@@ -361,7 +407,7 @@ static int configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
 		  TAG_LO);
 	if (!rc)
 		rc = t->nodes[node].kind == TOPO_SWITCH ?
-			     add_switch(b, &t->nodes[node], e->ipv6) :
+			     add_switch(b, t, node, e->ipv6) :
 			     add_l3(b, t, node, e->ipv6);
 	if (rc)
 		return err_set(err, rc, "node %s: %s", t->nodes[node].name,
@@ -389,7 +435,7 @@ static int configure_one(void *ctx, uint32_t i, unsigned w, struct err *err)
 
 	if (!emu_local(c->e, i))
 		return 0;
-	return configure_node(c->e, c->b[w], i, err);
+	return emu_configure_node(c->e, c->b[w], i, err);
 }
 
 /* Phase 3: each node's own configuration. */

@@ -67,7 +67,8 @@ static int remove_one(void *ctx, uint32_t i, unsigned w, struct err *err)
 
 /* Kills what runs in the namespaces we made, then removes them (each
  * unmount waits for an RCU grace period, so they go on every CPU). */
-static int remove_namespaces(const struct topo *t, const unsigned char *made)
+int emu_remove_namespaces(const struct topo *t, const unsigned char *made,
+			  bool relay)
 {
 	struct remove_ctx c = { .t = t, .made = made };
 	struct par p = { .n = t->nnodes, .fn = remove_one, .ctx = &c,
@@ -94,7 +95,7 @@ static int remove_namespaces(const struct topo *t, const unsigned char *made)
 	atomic_init(&c.rc, 0);
 	par_run(&p, par_workers(p.n));
 	/* The relay ports' namespace, if impairments made it. */
-	if (!emu_relay_nspath(t->name, path, sizeof(path))) {
+	if (relay && !emu_relay_nspath(t->name, path, sizeof(path))) {
 		r = netns_delete(path);
 		if (r && r != -ENOENT && !rc)
 			rc = r;
@@ -276,6 +277,11 @@ int emu_record(struct emu *e, enum state_status status, struct err *err)
 	return 0;
 }
 
+int emu_record_now(struct emu *e, struct err *err)
+{
+	return emu_record(e, e->info.status, err);
+}
+
 int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	      struct err *err)
 {
@@ -341,7 +347,7 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 	if (!rc)
 		rc = emu_record(e, STATE_RUNNING, err);
 	if (rc) {
-		remove_namespaces(t, e->made);
+		emu_remove_namespaces(t, e->made, true);
 		state_remove(t->name);
 		neigh_release(NULL);
 		emu_free(e);
@@ -364,7 +370,7 @@ int emu_stop(struct emu *e, struct err *err)
 		return rc;
 	}
 	emu_record(e, STATE_STOPPING, NULL);
-	rc = remove_namespaces(e->topo, NULL);
+	rc = emu_remove_namespaces(e->topo, NULL, true);
 	if (rc)
 		err_set(err, rc, "teardown of '%s': %s", e->topo->name,
 			strerror(-rc));
@@ -439,7 +445,7 @@ int emu_destroy(const char *name, struct err *err)
 	info.owner = getpid();
 	info.owner_start = proc_starttime(info.owner);
 	state_write(t, &info);
-	rc = remove_namespaces(t, NULL);
+	rc = emu_remove_namespaces(t, NULL, true);
 	if (rc)
 		err_set(err, rc, "teardown of '%s': %s", name, strerror(-rc));
 	else

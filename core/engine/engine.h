@@ -60,6 +60,43 @@ struct emu_opts {
 	const struct emu_part *part;
 };
 
+/* Changes to a running emulation (core/engine/change.c), made with the
+ * model: the caller changes e's topology (topo/topo.h) and plans it again
+ * with topo_keep_plan() first, so nothing that runs is renumbered.
+ *
+ * emu_change_check(): 0 when e can be changed while it runs, else
+ * -EOPNOTSUPP with err saying why (across machines; a removal from a
+ * network that has had impairments).
+ * emu_grow(): the nodes from onodes on and the links from olinks on are
+ * new: builds them, and rewrites the routes of the nodes whose routes
+ * differ from old (topo/change.h, taken before the change).  On failure
+ * everything it did is undone; the caller then takes the model back
+ * (topo_truncate(), topo_plan()) and records it (emu_record_now()).
+ * A removal: emu_remove_prepare(), before topo_remove(), names what
+ * goes (the nodes and links marked gone: a node's namespace, with what
+ * runs in it and its links; a link's veth pair) into *gone; after
+ * topo_remove() (m) and topo_plan(), emu_shrunk() makes e's own state
+ * follow m and rewrites the routes that differ from old, before anything
+ * goes (deleting an interface takes its routes with it);
+ * emu_remove_finish() then deletes what gone names, writes the record and
+ * frees gone (emu_gone_free() frees one that is not finished).
+ * All return 0 or -errno with err naming the node or link. */
+struct topo_route_snap;
+struct topo_map;
+int emu_change_check(const struct emu *e, bool removal, struct err *err);
+int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
+	     const struct topo_route_snap *old, struct err *err);
+struct emu_gone;
+int emu_remove_prepare(struct emu *e, const bool *node_gone,
+		       const bool *link_gone, struct emu_gone **gone,
+		       struct err *err);
+int emu_shrunk(struct emu *e, const struct topo_map *m,
+	       const struct topo_route_snap *old, struct err *err);
+int emu_remove_finish(struct emu *e, struct emu_gone *gone,
+		      struct err *err);
+void emu_gone_free(struct emu_gone *gone);
+int emu_record_now(struct emu *e, struct err *err);
+
 /* Sets the progress callback of builds and teardowns whose emu_opts give
  * none (a script's net:start()), for the whole process: the command line
  * sets it once, before running a script. */

@@ -94,6 +94,27 @@ int emu_record(struct emu *e, enum state_status status, struct err *err);
  * recorded as building. */
 int emu_build(struct emu *e, struct err *err);
 
+/* build.c's steps, for a change to a running emulation (change.c):
+ * node's namespace made; node's namespace opened (a descriptor, or
+ * -errno); link l's veth pair pushed to b (fds: its ends' namespaces);
+ * b sent and what the kernel refused named; node configured as the build
+ * does it, or only its ports from position first on. */
+int emu_make_namespace(struct emu *e, uint32_t node, struct err *err);
+int emu_open_ns(struct emu *e, uint32_t node);
+int emu_add_veth(struct emu *e, struct nl_batch *b, uint32_t l, int fds[2]);
+int emu_send_links(struct emu *e, struct nl *nl, struct nl_batch *b,
+		   struct err *err);
+int emu_configure_node(struct emu *e, struct nl_batch *b, uint32_t node,
+		       struct err *err);
+int emu_configure_ports(struct emu *e, struct nl_batch *b, uint32_t node,
+			uint32_t first, struct err *err);
+
+/* engine.c: kills what runs in the namespaces of the nodes marked in
+ * mask (NULL: all) and removes them; with relay, the relay ports'
+ * namespace too.  Returns 0 or the first -errno. */
+int emu_remove_namespaces(const struct topo *t, const unsigned char *mask,
+			  bool relay);
+
 /* node.c.  Tags of the requests of a node's batch, to name what the
  * kernel refused: a port's index, or one of these.  UINT32_MAX is the
  * transport's own. */

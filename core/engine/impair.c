@@ -469,6 +469,12 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 	m = imp_get(e, &rc);
 	if (!m)
 		return err_set(err, rc, "impairments: %s", strerror(-rc));
+	if (2 * link + 1 >= m->nends)
+		return err_set(err, -EOPNOTSUPP,
+			       "%s: added after the network's first "
+			       "impairment; impairing it is not supported yet",
+			       topo_link_describe(e->topo, link, what,
+						  sizeof(what)));
 	b = nl_batch_new(4096);
 	if (!b)
 		return err_set(err, -ENOMEM, "out of memory");
@@ -497,7 +503,7 @@ int emu_impair_get(struct emu *e, uint32_t link, int side,
 	memset(c, 0, sizeof(*c));
 	if (link >= e->topo->nlinks || side < 0 || side > 1)
 		return -EINVAL;
-	if (!e->imp)
+	if (!e->imp || id >= e->imp->nends)
 		return 0;
 	*s = e->imp->spec[id];
 	if ((e->imp->has[id] & END_BPF) &&

@@ -46,8 +46,9 @@ static int links_node(struct emu *e, struct nl_batch *b, uint32_t node,
 	for (k = 0; k < n->nports && !rc && !routes; k++)
 		if (inset[t->ports[n->ports[k]].link])
 			rc = PUSH(b, rtnl_link_set(TAIL(b),
-						   TOPO_IFINDEX_PORT0 + k, up,
-						   -1), k);
+						   topo_port_ifindex(t,
+							n->ports[k]),
+						   up, -1), k);
 	if (!rc && routes)
 		rc = emu_add_routes(b, t, node, e->down, true);
 	if (rc)
@@ -92,7 +93,7 @@ static int sync_carrier(struct emu *e, struct nl_batch *b, uint32_t node,
 			return -errno;
 		nlh->nlmsg_flags &= ~NLM_F_DUMP;
 		((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index =
-			(int)(TOPO_IFINDEX_PORT0 + k);
+			topo_port_ifindex(e->topo, n->ports[k]);
 		rc = nl_batch_push(b, nlh, k);
 	}
 	if (rc)

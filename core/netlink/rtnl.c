@@ -412,6 +412,31 @@ struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 	return ok ? nlh : nospace();
 }
 
+struct nlmsghdr *rtnl_route_del(void *buf, size_t len, uint32_t dst,
+				uint8_t plen)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if (plen > 32) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nlh = msg_start(buf, len, RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK,
+			sizeof(*rtm));
+	if (!nlh)
+		return NULL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	if (plen && !put_in_addr(nlh, len, RTA_DST, dst))
+		return nospace();
+	return nlh;
+}
+
 struct nlmsghdr *rtnl_link_dump(void *buf, size_t len)
 {
 	struct nlmsghdr *nlh;

@@ -108,6 +108,11 @@ struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 				uint8_t plen, const struct rtnl_nexthop *nh,
 				size_t nnh);
 
+/* RTM_DELROUTE of the static route to dst/plen in the main table (as
+ * lunet's rtnl_route_new() made it).  EINVAL for a plen over 32. */
+struct nlmsghdr *rtnl_route_del(void *buf, size_t len, uint32_t dst,
+				uint8_t plen);
+
 /* RTM_DELLINK of ifindex (a veth takes its peer with it). */
 struct nlmsghdr *rtnl_link_del(void *buf, size_t len, int ifindex);
 

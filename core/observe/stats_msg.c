@@ -82,10 +82,7 @@ int stats_parse(const struct nlmsghdr *nlh, int *ifindex,
 
 int stats_port_of(const struct topo *t, uint32_t node, int ifindex)
 {
-	if (ifindex < TOPO_IFINDEX_PORT0 ||
-	    (uint32_t)(ifindex - TOPO_IFINDEX_PORT0) >= t->nodes[node].nports)
-		return -1;
-	return ifindex - TOPO_IFINDEX_PORT0;
+	return topo_node_port_at(t, node, ifindex);
 }
 
 static uint64_t sub(uint64_t now, uint64_t then)

@@ -248,7 +248,7 @@ int routing_fib_format(const struct topo *t, uint32_t n, char **out)
 	}
 	for (i = 0; i < f.n; i++) {
 		const struct rtnl_route *r = &f.v[i];
-		int port = r->oif - TOPO_IFINDEX_PORT0;
+		int port = topo_node_port_at(t, n, r->oif);
 
 		fprintf(o, "%-18s", ip_format(&(struct ip_prefix){ r->dst,
 								   r->plen },

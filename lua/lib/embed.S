@@ -17,6 +17,22 @@ lunet_test_src:
 lunet_routing_src:
 	.incbin "lua/lib/routing.lua"
 	.byte 0
+	.global lunet_explore_src
+lunet_explore_src:
+	.incbin "lua/lib/explore.lua"
+	.byte 0
+	.global lunet_explore_run_src
+lunet_explore_run_src:
+	.incbin "lua/lib/explore_run.lua"
+	.byte 0
+	.global lunet_explore_main_src
+lunet_explore_main_src:
+	.incbin "lua/lib/explore_main.lua"
+	.byte 0
+	.global lunet_replay_src
+lunet_replay_src:
+	.incbin "lua/lib/replay.lua"
+	.byte 0
 	.global lunet_default_src
 lunet_default_src:
 	.incbin "examples/default.lua"

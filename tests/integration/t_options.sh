@@ -75,7 +75,7 @@ case("lunet.topo.torus{}: unknown option 'z' (it takes: bfd, daemon, name, routi
 case("lunet.topo.torus{}: option 'switch' must be an integer, a string or a boolean (got table)", function() lunet.topo.torus{ switch = {} } end)
 
 net:start()
-case("net:pingall{}: unknown option 'smaple' (it takes: sample)", function() net:pingall{ smaple = 2 } end)
+case("net:pingall{}: unknown option 'smaple' (it takes: from, sample, timeout, to, tries)", function() net:pingall{ smaple = 2 } end)
 case("net:pingall{}: option 'sample' must be an integer (got string)", function() net:pingall{ sample = "x" } end)
 case("net:probe(): unknown option 'durration' (it takes: duration, proto, rate, timeout)", function() net:probe(h1, h2, { durration = 1 }) end)
 case("net:probe(): option 'rate' must be a number (got string)", function() net:probe(h1, h2, { rate = "fast" }) end)

@@ -467,6 +467,36 @@ static void test_route_single(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+static void test_route_del(void **state)
+{
+	char buf[BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct attrs top;
+
+	nlh = rtnl_route_del(buf, sizeof(buf), 0x0a000100, 24);
+	assert_non_null(nlh);
+	assert_int_equal(nlh->nlmsg_type, RTM_DELROUTE);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_family, AF_INET);
+	assert_int_equal(rtm->rtm_dst_len, 24);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
+	assert_int_equal(rtm->rtm_protocol, RTPROT_STATIC);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 1);
+	assert_in_addr(&top, RTA_DST, "10.0.1.0");
+
+	/* The default route: no RTA_DST. */
+	nlh = rtnl_route_del(buf, sizeof(buf), 0, 0);
+	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	assert_int_equal(top.count, 0);
+
+	errno = 0;
+	assert_null(rtnl_route_del(buf, sizeof(buf), 0, 33));
+	assert_int_equal(errno, EINVAL);
+}
+
 static void test_route_multipath(void **state)
 {
 	const struct rtnl_nexthop nh[3] = {
@@ -742,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_addr_bytes),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route_single),
+		cmocka_unit_test(test_route_del),
 		cmocka_unit_test(test_route_multipath),
 		cmocka_unit_test(test_route_parse),
 		cmocka_unit_test(test_link_dump),

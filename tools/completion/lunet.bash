@@ -264,7 +264,7 @@ _lunet()
 	fi
 
 	case $cmd:$npos in
-	run:0 | up:0 | console:0 | plan:0 | test:*)
+	run:0 | up:0 | console:0 | plan:0 | test:* | explore:0 | replay:1)
 		_lunet_files "$cur" '*.lua'
 		;;
 	graph:0)
@@ -275,7 +275,9 @@ _lunet()
 		_lunet_compgen -W "$REPLY" -- "$cur"
 		COMPREPLY+=("${files[@]}")
 		;;
-	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0 | web:0)
+	apply:1) _lunet_files "$cur" '*.lua' ;;
+	replay:0) _lunet_files "$cur" '*.jsonl' ;;
+	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0 | apply:0 | web:0)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
 		;;

@@ -27,6 +27,8 @@ enum arg_kind {
 	ARG_LINE,   /* a whole command line */
 	ARG_ROUTER, /* a router that runs a routing daemon */
 	ARG_GRAPH,  /* graph's options, and -o's file */
+	ARG_ADD,    /* what "add" makes: host, switch, router, link */
+	ARG_REMOVE, /* what "remove" takes: node, link */
 };
 
 struct ccmd {
@@ -78,6 +80,22 @@ static const struct ccmd cmds[] = {
 	  "A B up|down", "Set the link between A and B up or down." },
 	{ "node", console_node_updown, 2, 2, true, { ARG_NODE, ARG_UPDOWN },
 	  "NAME up|down", "Set every link of node NAME up or down." },
+	{ "add", console_add, 2, MAX_WORDS - 1, true, { ARG_ADD, ARG_NONE, ARG_NODE },
+	  "host|switch|router NAME [PEER...] | link A B [KEY=VALUE...]",
+	  "Add a node or a link to the running network, built at once.\n"
+	  "A node is linked to each PEER; addresses come from the plan\n"
+	  "(a host on a switch gets the next free address of its subnet)\n"
+	  "and only the nodes whose routes change are touched.  A link\n"
+	  "takes net:link()'s options: add link h1 s2 delay=10ms mtu=9000" },
+	{ "remove", console_remove, 2, 3, true, { ARG_REMOVE, ARG_NODE, ARG_PEER },
+	  "node NAME | link A B",
+	  "Remove a node (its links, and what runs in it) or a link from\n"
+	  "the running network; the neighbours' routes follow." },
+	{ "apply", console_apply, 1, 2, true, { ARG_FILE }, "FILE [--dry-run]",
+	  "Make the running network what the edited topology FILE says.\n"
+	  "Nodes and links are compared by name; the difference is\n"
+	  "printed (- removed, + added, ~ impairments set in place) and\n"
+	  "made, or only printed with --dry-run." },
 	{ "impair", console_impair, 0, 15, false, { ARG_NODE, ARG_PEER },
 	  "[A B [SETTINGS]]",
 	  "Show or set the impairments of the link between A and B.\n"
@@ -707,6 +725,17 @@ static void complete_line(struct console *c, const char *line,
 		add_routers(w, t, prefix);
 	else if (kind == ARG_PEER)
 		add_peers(w, t, argv[argc - 1], prefix);
+	else if (kind == ARG_ADD) {
+		add_word(w, prefix, "host");
+		add_word(w, prefix, "switch");
+		add_word(w, prefix, "router");
+		add_word(w, prefix, "link");
+	} else if (kind == ARG_REMOVE) {
+		add_word(w, prefix, "node");
+		add_word(w, prefix, "link");
+	} else if (k->fn == console_add && argc >= 3 &&
+		   (argc > 3 || !strcmp(argv[1], "link")))
+		add_nodes(w, t, prefix);
 	else if (kind == ARG_UPDOWN) {
 		add_word(w, prefix, "up");
 		add_word(w, prefix, "down");

@@ -68,6 +68,8 @@ char *console_routing_argv(struct console *c, uint32_t node,
 /* console_graph.c */
 console_fn console_graph;
 
+/* console_change.c: add, remove, apply */
+console_fn console_add, console_remove, console_apply;
 /* console_stats.c */
 console_fn console_stats;
 
