@@ -24,12 +24,9 @@
 extern const char lunet_web_js[], lunet_web_css[];
 
 #define TOKEN_LEN 32
-#define FULL_MAX 5000 /* past this, the live view is the summary */
 
 struct web {
 	struct web_state s;
-	char *svg; /* the drawing, from its <svg> on */
-	size_t svg_len;
 	char *page;
 	size_t page_len;
 	char token[TOKEN_LEN + 1]; /* "": none needed */
@@ -199,8 +196,21 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, struct web *w,
 
 static int fill_topo(struct web *w, const char *arg, FILE *f)
 {
+	pthread_mutex_lock(&w->s.lock);
 	web_topo_json(&w->s, f);
+	pthread_mutex_unlock(&w->s.lock);
 	return 0;
+}
+
+/* The drawing of the topology as it is now. */
+static enum MHD_Result serve_svg(struct MHD_Connection *c, struct web *w)
+{
+	enum MHD_Result rc;
+
+	pthread_mutex_lock(&w->s.lock);
+	rc = reply(c, MHD_HTTP_OK, "image/svg+xml", w->s.svg, w->s.svg_len);
+	pthread_mutex_unlock(&w->s.lock);
+	return rc;
 }
 
 static int fill_state(struct web *w, const char *arg, FILE *f)
@@ -308,8 +318,9 @@ static enum MHD_Result serve_link(struct MHD_Connection *c, struct web *w)
 						     "op");
 	const char *spec = MHD_lookup_connection_value(
 		c, MHD_GET_ARGUMENT_KIND, "spec");
-	const struct topo *t = w->s.t;
 	char line[512], *out = NULL, *errs = NULL, *end, *buf = NULL;
+	const char *a = NULL, *b = NULL;
+	const struct topo *t;
 	enum MHD_Result rc;
 	size_t len = 0;
 	unsigned long l;
@@ -317,18 +328,25 @@ static enum MHD_Result serve_link(struct MHD_Connection *c, struct web *w)
 	int status;
 
 	l = id ? strtoul(id, &end, 10) : 0;
-	if (!id || *end || l >= t->nlinks || !op)
+	pthread_mutex_lock(&w->s.lock);
+	t = w->s.t;
+	if (id && !*end && l < t->nlinks) {
+		a = t->nodes[topo_link_node(t, (uint32_t)l, 0)].name;
+		b = t->nodes[topo_link_node(t, (uint32_t)l, 1)].name;
+	}
+	if (!a || !op)
+		line[0] = '\0';
+	else if (!strcmp(op, "down") || !strcmp(op, "up"))
+		snprintf(line, sizeof(line), "link %s %s %s", a, b, op);
+	else if (!strcmp(op, "impair") && spec && *spec && spec_ok(spec))
+		snprintf(line, sizeof(line), "impair %s %s %s", a, b, spec);
+	else
+		line[0] = '\0';
+	pthread_mutex_unlock(&w->s.lock);
+	if (!a || !op)
 		return reply_text(c, MHD_HTTP_BAD_REQUEST,
 				  "id=LINK and op=down|up|impair\n");
-	if (!strcmp(op, "down") || !strcmp(op, "up"))
-		snprintf(line, sizeof(line), "link %s %s %s",
-			 t->nodes[topo_link_node(t, (uint32_t)l, 0)].name,
-			 t->nodes[topo_link_node(t, (uint32_t)l, 1)].name, op);
-	else if (!strcmp(op, "impair") && spec && *spec && spec_ok(spec))
-		snprintf(line, sizeof(line), "impair %s %s %s",
-			 t->nodes[topo_link_node(t, (uint32_t)l, 0)].name,
-			 t->nodes[topo_link_node(t, (uint32_t)l, 1)].name, spec);
-	else
+	if (!line[0])
 		return reply_text(c, MHD_HTTP_BAD_REQUEST,
 				  "op=down|up, or op=impair&spec=SETTINGS "
 				  "(delay 20ms loss 5%, clear)\n");
@@ -381,8 +399,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8",
 			     w->page, w->page_len);
 	if (get && !strcmp(url, "/graph.svg"))
-		return reply(c, MHD_HTTP_OK, "image/svg+xml", w->svg,
-			     w->svg_len);
+		return serve_svg(c, w);
 	if (get && !strcmp(url, "/api/topo"))
 		return reply_json(c, w, fill_topo, NULL);
 	if (get && !strcmp(url, "/api/state"))
@@ -416,27 +433,14 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa,
 		       MHD_NO;
 }
 
-/* ---- The page and the drawing ------------------------------------------ */
+/* ---- The page ------------------------------------------------------------ */
 
 static int make_page(struct web *w)
 {
-	struct draw_opts o = { .ifnames = w->ifnames,
-			       .full = w->s.t->nnodes <= FULL_MAX };
-	char why[1024], *svg, *start;
-	size_t len;
 	FILE *f;
 
-	if (graph_render(w->s.t, &o, GRAPH_SVG, &svg, &len, why, sizeof(why)))
-		return cli_fail("%s: %s", w->s.name, why);
-	/* Inlined into the page: from <svg> on, without XML's prolog. */
-	start = strstr(svg, "<svg");
-	w->svg_len = start ? len - (size_t)(start - svg) : len;
-	w->svg = malloc(w->svg_len + 1);
-	if (w->svg)
-		memcpy(w->svg, start ? start : svg, w->svg_len + 1);
-	free(svg);
 	f = open_memstream(&w->page, &w->page_len);
-	if (!w->svg || !f)
+	if (!f)
 		return cli_fail("out of memory");
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 		   "<meta charset=\"utf-8\">\n<title>lunet web: %s</title>\n"
@@ -472,7 +476,7 @@ int cmd_web(int argc, char **argv)
 	if (ntohl(w.addr.s_addr) != INADDR_LOOPBACK && !w.token[0] &&
 	    make_token(w.token))
 		return 1;
-	if (web_state_start(&w.s, name) || make_page(&w))
+	if (web_state_start(&w.s, name, w.ifnames) || make_page(&w))
 		goto out;
 	sa.sin_addr = w.addr;
 	sa.sin_port = htons((uint16_t)w.port);
@@ -511,7 +515,6 @@ int cmd_web(int argc, char **argv)
 	MHD_stop_daemon(d);
 out:
 	web_state_stop(&w.s);
-	free(w.svg);
 	free(w.page);
 	return rc;
 }

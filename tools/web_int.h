@@ -16,13 +16,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 struct topo;
 struct stats_if;
 
+/* Past this many nodes, the live view is the summary by group. */
+#define WEB_FULL_MAX 5000
+
 struct web_state {
 	const char *name;  /* the emulation */
-	struct topo *t;    /* from its record; owned */
+	bool ifnames;      /* the drawing labels link ends */
+	/* The topology from its record (owned) and its drawing, both
+	 * swapped for new ones when the record changes (a node or a link
+	 * added or removed while it runs): readers hold lock or kernel. */
+	struct topo *t;
+	char *svg;         /* from its <svg> on */
+	size_t svg_len;
+	uint64_t gen;      /* bumped with each new topology */
+	struct timespec mtime; /* the record's, when it was read */
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	uint64_t seq;      /* bumped on every change of what follows */
@@ -43,14 +55,15 @@ struct web_state {
  * state every 100 ms (slower past 5,000 links), their rates every tenth
  * time.  Returns 0 or 1 after saying why; web_state_stop() either way
  * (s zeroed before). */
-int web_state_start(struct web_state *s, const char *name);
+int web_state_start(struct web_state *s, const char *name, bool ifnames);
 void web_state_stop(struct web_state *s);
 
 /* Waits until s->seq is not seen or a second passed; returns the seq.
  * With the lock held by the caller. */
 uint64_t web_state_wait(struct web_state *s, uint64_t seen);
 
-/* JSON documents into f.  The state: {"seq", "gone", "links": [{"s":
+/* JSON documents into f, with the lock held (web_node_json() takes the
+ * kernel's itself).  The state: {"seq", "gen", "gone", "links": [{"s":
  * "up"|"down", "bps"}]}, under the lock.  The topology: {"name",
  * "nodes": [{"name", "kind"}], "links": [{"a", "b", "a_if", "b_if"}]}.
  * A node: its interfaces (address, peer, counters) and its FIB. */

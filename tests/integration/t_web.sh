@@ -1,8 +1,8 @@
 # lunet web: the live view of an emulation left up, in headless Chromium
 # driven through chromedriver (tests/integration/webview.py): every node
 # and link in the page, a link set down in the console red in the page
-# within a second, set up again from the page, a node's panel, a
-# screenshot.  The server answers only on 127.0.0.1 by default; bound
+# within a second, set up again from the page, a node's panel, a node
+# added in the console drawn anew, a screenshot.  The server answers only on 127.0.0.1 by default; bound
 # elsewhere (127.0.0.2) every request needs its token; it ends with its
 # emulation and on SIGTERM; and the errors.
 . "$(dirname "$0")/lib.sh"

@@ -10,8 +10,9 @@ in the emulation's console (lunet console --attach EMU) and waits for the
 link's element to say data-state="down": within a second, or it fails.
 Then clicks the link and its "set up" button (the page's own way to the
 console) and waits for "up"; clicks node A and finds its interfaces and
-routes in the panel; takes a screenshot into SHOT.png, which must be a
-PNG of some size.  Prints what it saw and how long things took.
+routes in the panel; adds a host to A in the console ("add host webnew
+A") and waits for the page to draw it; takes a screenshot into SHOT.png,
+which must be a PNG of some size.  Prints what it saw and how long things took.
 """
 import base64
 import json
@@ -149,6 +150,13 @@ def main():
         if not panel or "eth0" not in panel or "dev" not in panel:
             sys.exit(f"webview: node {A}'s panel: {panel!r}")
         print(f"webview: node {A}'s panel has its interfaces and routes")
+        # A node added while it runs: the page draws it anew.
+        console(f"add host webnew {A}")
+        t = time.time()
+        if not wd.wait("return !!document.getElementById('node-webnew')", 5):
+            sys.exit("webview: the node added in the console is not drawn")
+        print(f"webview: node webnew, added in the console, drawn after "
+              f"{time.time() - t:.2f} s")
         png = base64.b64decode(wd.s("GET", "/screenshot"))
         with open(SHOT, "wb") as f:
             f.write(png)

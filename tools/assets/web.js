@@ -18,8 +18,9 @@ function api(path, args) {
 }
 
 let topo = null;
-const linkEls = [];
-const nodeEls = {};
+let gen = null; // the topology's generation: a change redraws it
+let linkEls = [];
+let nodeEls = {};
 let state = null;
 let shown = null; // what the panel shows: ["node", name] or ["link", i]
 
@@ -53,6 +54,12 @@ function linkName(i) {
 }
 
 function update(st) {
+  if (st.gen !== gen) {
+    // A node or a link was added or removed: the drawing anew.
+    gen = st.gen;
+    load().then(() => update(st));
+    return;
+  }
   state = st;
   const downs = {};
   st.links.forEach((l, i) => {
@@ -94,7 +101,7 @@ async function showNode(name) {
   panel.replaceChildren(el("h2", {}, `${n.kind} ${n.name}`),
     table(["interface", "address", "peer", "state", "tx pkts", "rx pkts", "tx bytes", "rx bytes", "drops"],
       n.interfaces.map((i) => [i.ifname, i.addr || "-", `${i.peer}:${i.peer_if}`,
-        state ? state.links[i.link].s : "?", i.counters.tx_packets, i.counters.rx_packets,
+        state && state.links[i.link] ? state.links[i.link].s : "?", i.counters.tx_packets, i.counters.rx_packets,
         i.counters.tx_bytes, i.counters.rx_bytes, i.counters.dropped])),
     el("h3", {}, "routes (its FIB)"), el("pre", { id: "routes" }, n.routes || "(none read)"));
   if (n.error) panel.append(el("p", { class: "error" }, n.error));
@@ -134,10 +141,13 @@ function showLink(i) {
   panel.dataset.link = i;
 }
 
-async function main() {
+// The topology and its drawing, each element bound to its panel.
+async function load() {
   topo = await (await fetch(api("/api/topo"))).json();
   const graph = document.getElementById("graph");
   graph.innerHTML = await (await fetch(api("/graph.svg"))).text();
+  nodeEls = {};
+  linkEls = [];
   for (const n of topo.nodes) {
     const e = document.getElementById(`node-${n.name}`);
     if (!e) continue;
@@ -161,7 +171,14 @@ async function main() {
   });
   graph.dataset.nodes = Object.keys(nodeEls).length;
   graph.dataset.links = linkEls.filter(Boolean).length;
-  update(await (await fetch(api("/api/state"))).json());
+  document.body.dataset.gen = gen;
+}
+
+async function main() {
+  const st = await (await fetch(api("/api/state"))).json();
+  gen = st.gen;
+  await load();
+  update(st);
   const es = new EventSource(api("/events"));
   es.onopen = () => setStatus("live");
   es.onmessage = (m) => update(JSON.parse(m.data));
