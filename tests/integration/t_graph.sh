@@ -2,7 +2,8 @@
 # emulation (a link set down in its console drawn down, a link carrying
 # pings drawn with its rate), in SVG, DOT and PNG, each parsed and held
 # against the network's links (tests/integration/graphcheck.py); a
-# fat-tree of k=16 as a summary by pod; the console's graph; the errors.
+# fat-tree of k=16 as a summary by pod; the console's graph and its
+# completion; the errors.
 . "$(dirname "$0")/lib.sh"
 command -v dot >/dev/null || fail "Graphviz's dot is needed (tools/deps)"
 check() { python3 "$SRC/tests/integration/graphcheck.py" "$@" || fail "graphcheck $*"; }
@@ -60,6 +61,37 @@ check "$TMP/console.svg" "$TMP/links"
 printf 'graph -o %s\n' "$TMP/x.gif" | "$LUNET" console --attach "$e" >"$TMP/c.out" 2>&1 &&
 	fail "a .gif was accepted"
 grep -q "x.gif: say which format" "$TMP/c.out" || fail "console graph -o x.gif: $(cat "$TMP/c.out")"
+# its completion, asked through the control socket as an attached
+# console's tab does: the options, then a file after -o (status 2)
+python3 - "/run/lunet/$e/ctl" <<'PY' || fail "the console's completion of graph"
+import socket, struct, sys
+def frame(s):
+    h = b""
+    while len(h) < 5:
+        h += s.recv(5 - len(h))
+    n = struct.unpack(">I", h[1:5])[0]
+    d = b""
+    while len(d) < n:
+        d += s.recv(n - len(d))
+    return h[0:1], d
+def complete(line):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    frame(s)
+    s.sendall(b"C" + struct.pack(">I", len(line)) + line.encode())
+    out = b""
+    while True:
+        t, d = frame(s)
+        if t == b"O":
+            out += d
+        if t in (b"X", b"R"):
+            return out.decode().split(), struct.unpack(">I", d)[0]
+assert "graph" in complete("gra")[0]
+assert complete("graph ")[0] == ["-o", "--ifnames", "--full"], complete("graph ")
+assert complete("graph --if")[0] == ["--ifnames"]
+assert complete("graph -o /tmp/x")[1] == 2, "no files after -o"
+print("console completion of graph: ok")
+PY
 expect_ok "$LUNET" down "$e"
 
 # generated fabrics: k=4 in full (36 nodes in tiers), k=16 as 17 boxes
