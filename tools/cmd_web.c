@@ -372,6 +372,30 @@ static enum MHD_Result serve_link(struct MHD_Connection *c, struct web *w)
 
 /* ---- Requests ------------------------------------------------------------ */
 
+/* Another site's page in the same browser can send requests to
+ * 127.0.0.1, and a name of its own can be made to point there (DNS
+ * rebinding): so the Host must be the address served (or localhost), and
+ * a request that changes something must carry a header that such a page
+ * cannot send without the server's leave (which a CORS preflight would
+ * ask, and never gets). */
+#define CHANGE_HEADER "X-Lunet-Request"
+
+static bool host_ok(const struct web *w, struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       "Host");
+	char ip[INET_ADDRSTRLEN], want[64], local[64];
+
+	if (!host)
+		return false;
+	inet_ntop(AF_INET, &w->addr, ip, sizeof(ip));
+	snprintf(want, sizeof(want), "%s:%u", ip, w->port);
+	snprintf(local, sizeof(local), "localhost:%u", w->port);
+	return !strcmp(host, want) || !strcmp(host, local) ||
+	       (w->port == 80 && (!strcmp(host, ip) ||
+				  !strcmp(host, "localhost")));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -395,6 +419,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return reply_text(c, MHD_HTTP_FORBIDDEN,
 				  "lunet web: this address needs the token "
 				  "of the URL lunet printed\n");
+	if (!host_ok(w, c))
+		return reply_text(c, MHD_HTTP_FORBIDDEN,
+				  "lunet web: a request for another host\n");
+	if (post && !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						 CHANGE_HEADER))
+		return reply_text(c, MHD_HTTP_FORBIDDEN,
+				  "lunet web: a change needs the header "
+				  CHANGE_HEADER " (the page sends it)\n");
 	if (get && !strcmp(url, "/"))
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8",
 			     w->page, w->page_len);

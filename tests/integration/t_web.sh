@@ -40,6 +40,7 @@ stop_web() {
 	wait "$WEB_PID" || fail "lunet web exited $? on SIGTERM"
 }
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
+change() { code -X POST -H "X-Lunet-Request: 1" "$@"; }
 
 expect_fail "usage: lunet web" "$LUNET" web
 expect_fail "no emulation named 'nosuch'" "$LUNET" web nosuch
@@ -55,9 +56,16 @@ start_web "$TMP/web.log" "$e" --port "$port"
 WEB_URL=${WEB_URL%/}
 [ "$(code "$WEB_URL/api/topo")" = 200 ] || fail "no /api/topo"
 [ "$(code "$WEB_URL/nothing")" = 404 ] || fail "not 404 for /nothing"
-[ "$(code -X POST "$WEB_URL/api/link?id=99&op=down")" = 400 ] || fail "a link that is not"
-[ "$(code -X POST "$WEB_URL/api/link?id=0&op=impair&spec=delay%3B%20rm")" = 400 ] ||
+[ "$(change "$WEB_URL/api/link?id=99&op=down")" = 400 ] || fail "a link that is not"
+[ "$(change "$WEB_URL/api/link?id=0&op=impair&spec=delay%3B%20rm")" = 400 ] ||
 	fail "an impairment with a ';'"
+# What another site's page could send: a change without the header, a
+# request for another host name (DNS rebinding).
+[ "$(code -X POST "$WEB_URL/api/link?id=4&op=down")" = 403 ] ||
+	fail "a change without X-Lunet-Request"
+[ "$(code -H "Host: evil.example:$port" "$WEB_URL/api/topo")" = 403 ] ||
+	fail "a request for another host"
+[ "$(code "http://localhost:$port/api/topo")" = 200 ] || fail "localhost refused"
 # Bound to 127.0.0.1 only: the rest of 127/8 is refused.
 curl -s -o /dev/null --max-time 5 "http://127.0.0.2:$port/" &&
 	fail "127.0.0.2 reached the server bound to 127.0.0.1"
@@ -66,7 +74,7 @@ curl -s -o /dev/null --max-time 5 "http://127.0.0.2:$port/" &&
 python3 "$SRC/tests/integration/webview.py" "$WEB_URL/" "$LUNET" "$e" r1 r2 \
 	"$TMP/shot.png" || fail "the live view"
 # The page's impair went through the console.
-[ "$(code -X POST "$WEB_URL/api/link?id=4&op=impair&spec=delay%2020ms")" = 200 ] ||
+[ "$(change "$WEB_URL/api/link?id=4&op=impair&spec=delay%2020ms")" = 200 ] ||
 	fail "impair from the page"
 expect_ok "$LUNET" impair "$e" r1 r2
 grep -q "delay 20ms" "$TMP/out" || fail "the page's impair did not reach the link"
@@ -82,7 +90,7 @@ token=${WEB_URL#*token=}
 [ "$(code "http://127.0.0.2:$port/")" = 403 ] || fail "no token, not 403"
 [ "$(code "http://127.0.0.2:$port/api/state?token=wrong${token:5}")" = 403 ] ||
 	fail "a wrong token, not 403"
-[ "$(code -X POST "http://127.0.0.2:$port/api/link?id=4&op=down")" = 403 ] ||
+[ "$(change "http://127.0.0.2:$port/api/link?id=4&op=down")" = 403 ] ||
 	fail "a link set down without the token"
 [ "$(code "$WEB_URL")" = 200 ] || fail "the token's URL, not 200"
 [ "$(code "http://127.0.0.2:$port/api/state?token=$token")" = 200 ] ||

@@ -112,7 +112,8 @@ async function linkOp(i, op, spec) {
   const res = document.getElementById("result");
   const args = { id: i, op };
   if (spec) args.spec = spec;
-  const r = await fetch(api("/api/link", args), { method: "POST" });
+  const r = await fetch(api("/api/link", args), { method: "POST",
+    headers: { "X-Lunet-Request": "1" } });
   let body;
   try { body = await r.json(); } catch (e) { body = { ok: false, err: await r.text() }; }
   if (res) {
