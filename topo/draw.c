@@ -176,9 +176,12 @@ static void one_node(FILE *f, const struct topo *t, uint32_t n)
 			"");
 }
 
-/* Link l, its lower tier end first so that dot ranks it below. */
+/* Link l, its lower tier end first so that dot ranks it below; in a
+ * spring layout a host's link is short, so that hosts stay by their
+ * node and leave the rest its shape. */
 static void one_link(FILE *f, const struct topo *t, uint32_t l,
-		     const uint32_t *tier, const struct draw_opts *o)
+		     const uint32_t *tier, int layout,
+		     const struct draw_opts *o)
 {
 	const struct topo_port *p[2] = { topo_link_port(t, l, 0),
 					 topo_link_port(t, l, 1) };
@@ -192,6 +195,9 @@ static void one_link(FILE *f, const struct topo *t, uint32_t l,
 	if (o->ifnames)
 		fprintf(f, " taillabel=\"%s\" headlabel=\"%s\"",
 			p[lo]->ifname, p[!lo]->ifname);
+	if (layout == DRAW_MESH && (t->nodes[p[0]->node].kind == TOPO_HOST ||
+				    t->nodes[p[1]->node].kind == TOPO_HOST))
+		fputs(" len=0.4", f);
 	if (down)
 		fputs(" color=\"#d62728\" style=dashed penwidth=2", f);
 	else if (o->bps && o->bps[l] > 0)
@@ -242,7 +248,7 @@ static int draw_full(FILE *f, const struct topo *t, const uint32_t *tier,
 		names[n] = t->nodes[n].name;
 	}
 	for (l = 0; l < t->nlinks; l++)
-		one_link(f, t, l, tier, o);
+		one_link(f, t, l, tier, layout, o);
 	if (layout == DRAW_TIERS)
 		ranks(f, tier, t->nnodes, names, "");
 	free(names);
