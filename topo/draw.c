@@ -269,34 +269,68 @@ struct glink {
 	double bps;
 };
 
+/* Groups and the edges between them are found through open-addressing
+ * tables of index + 1 (0: empty), so that a summary of 100,000 nodes in
+ * 50,000 groups costs no more than one pass. */
 struct summary {
-	struct group *g;
+	struct group *g;    /* at most one per node */
 	uint32_t ng;
 	uint32_t *group_of; /* per node */
-	struct glink *gl;
-	uint32_t ngl, cap_gl;
+	uint32_t *gslots, gmask;
+	struct glink *gl;   /* at most one per link */
+	uint32_t ngl;
+	uint32_t *lslots, lmask;
 };
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_pair(uint32_t a, uint32_t b)
+{
+	uint64_t x = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(x >> 32);
+}
+
+/* A table for n entries: a power of two at least twice n. */
+static uint32_t *slots_new(uint32_t n, uint32_t *mask)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * (uint64_t)n)
+		size *= 2;
+	*mask = size - 1;
+	return calloc(size, sizeof(uint32_t));
+}
 
 static uint32_t group_find(struct summary *s, const char *name)
 {
-	uint32_t i;
+	uint32_t i = hash_str(name) & s->gmask;
 
-	for (i = 0; i < s->ng; i++)
-		if (!strcmp(s->g[i].name, name))
-			return i;
+	for (; s->gslots[i]; i = (i + 1) & s->gmask)
+		if (!strcmp(s->g[s->gslots[i] - 1].name, name))
+			return s->gslots[i] - 1;
 	snprintf(s->g[s->ng].name, sizeof(s->g[s->ng].name), "%s", name);
-	return s->ng++;
+	s->gslots[i] = ++s->ng;
+	return s->ng - 1;
 }
 
-/* Groups every node: its placement group, or its tier. */
+/* Groups every node: its placement group (unless by_tier), or its
+ * tier. */
 static void group_nodes(struct summary *s, const struct topo *t,
-			const uint32_t *tier)
+			const uint32_t *tier, bool by_tier)
 {
 	char name[sizeof(s->g->name)];
 	uint32_t n, i;
 
 	for (n = 0; n < t->nnodes; n++) {
-		if (t->nodes[n].group)
+		if (t->nodes[n].group && !by_tier)
 			snprintf(name, sizeof(name), "%s", t->nodes[n].group);
 		else
 			snprintf(name, sizeof(name), "tier%u", tier[n]);
@@ -308,13 +342,12 @@ static void group_nodes(struct summary *s, const struct topo *t,
 	}
 }
 
-/* The edges between groups: found by a linear search, which the few
- * hundred groups of a summary afford. */
-static int group_links(struct summary *s, const struct topo *t,
-		       const struct draw_opts *o)
+/* The edges between groups, each link counted on its pair's. */
+static void group_links(struct summary *s, const struct topo *t,
+			const struct draw_opts *o)
 {
 	uint32_t l, a, b, i, x;
-	struct glink *grown;
+	struct glink *g;
 
 	for (l = 0; l < t->nlinks; l++) {
 		a = s->group_of[topo_link_node(t, l, 0)];
@@ -326,25 +359,21 @@ static int group_links(struct summary *s, const struct topo *t,
 			a = b;
 			b = x;
 		}
-		for (i = 0; i < s->ngl; i++)
-			if (s->gl[i].a == a && s->gl[i].b == b)
+		for (i = hash_pair(a, b) & s->lmask; s->lslots[i];
+		     i = (i + 1) & s->lmask) {
+			g = &s->gl[s->lslots[i] - 1];
+			if (g->a == a && g->b == b)
 				break;
-		if (i == s->ngl) {
-			if (s->ngl == s->cap_gl) {
-				s->cap_gl = s->cap_gl ? 2 * s->cap_gl : 64;
-				grown = realloc(s->gl,
-						s->cap_gl * sizeof(*grown));
-				if (!grown)
-					return -ENOMEM;
-				s->gl = grown;
-			}
-			s->gl[s->ngl++] = (struct glink){ .a = a, .b = b };
 		}
-		s->gl[i].links++;
-		s->gl[i].down += o->down && o->down[l];
-		s->gl[i].bps += o->bps ? o->bps[l] : 0;
+		if (!s->lslots[i]) {
+			s->gl[s->ngl] = (struct glink){ .a = a, .b = b };
+			s->lslots[i] = ++s->ngl;
+		}
+		g = &s->gl[s->lslots[i] - 1];
+		g->links++;
+		g->down += o->down && o->down[l];
+		g->bps += o->bps ? o->bps[l] : 0;
 	}
-	return 0;
 }
 
 static void summary_write(FILE *f, const struct summary *s, int layout,
@@ -409,11 +438,20 @@ static int draw_summary(FILE *f, const struct topo *t, const uint32_t *tier,
 
 	s.g = calloc(t->nnodes, sizeof(*s.g));
 	s.group_of = calloc(t->nnodes, sizeof(*s.group_of));
-	if (!s.g || !s.group_of)
+	s.gslots = slots_new(t->nnodes, &s.gmask);
+	s.gl = calloc(t->nlinks + 1, sizeof(*s.gl));
+	s.lslots = slots_new(t->nlinks, &s.lmask);
+	if (!s.g || !s.group_of || !s.gslots || !s.gl || !s.lslots)
 		goto out;
-	group_nodes(&s, t, tier);
-	if (group_links(&s, t, o))
-		goto out;
+	group_nodes(&s, t, tier, false);
+	if (s.ng > DRAW_FULL_MAX) {
+		/* Groups too small to summarise (a torus's cells): tiers. */
+		memset(s.g, 0, s.ng * sizeof(*s.g));
+		memset(s.gslots, 0, ((size_t)s.gmask + 1) * sizeof(*s.gslots));
+		s.ng = 0;
+		group_nodes(&s, t, tier, true);
+	}
+	group_links(&s, t, o);
 	summary_write(f, &s, layout, o);
 	if (layout == DRAW_TIERS) {
 		names = malloc(s.ng * sizeof(*names));
@@ -432,7 +470,9 @@ out:
 	free(rank_of);
 	free(s.g);
 	free(s.group_of);
+	free(s.gslots);
 	free(s.gl);
+	free(s.lslots);
 	return rc;
 }
 

@@ -11,7 +11,8 @@
  * drawn by circo as a ring; one with at most a tenth of its links inside
  * a tier in ranks again; anything else (tori, lines, meshes) by neato.  A topology of more than DRAW_FULL_MAX nodes is drawn as a
  * summary unless full is asked: one box per placement group (a pod, a
- * rack, topo_node_set_group) and per tier of the nodes in none, one edge
+ * rack, topo_node_set_group) and per tier of the nodes in none (per tier
+ * alone when that still makes more than DRAW_FULL_MAX boxes), one edge
  * per pair of boxes with its number of links.
  *
  * The SVG Graphviz makes from it keeps the ids and classes given here,

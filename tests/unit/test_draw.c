@@ -169,6 +169,39 @@ static void test_summary(void **state)
 	topo_free(t);
 }
 
+/* 320 cells of a switch and a host, in a line: more groups than a
+ * summary may draw, so it is by tier. */
+static void test_summary_tiers(void **state)
+{
+	struct topo *t = topo_new("line");
+	struct draw_opts o = { 0 };
+	uint32_t sw, h, prev = TOPO_NONE;
+	char name[32], cell[16];
+	int i;
+	char *s;
+
+	for (i = 0; i < 320; i++) {
+		snprintf(cell, sizeof(cell), "cell%d", i + 1);
+		snprintf(name, sizeof(name), "s%d", i + 1);
+		sw = add(t, name, TOPO_SWITCH);
+		snprintf(name, sizeof(name), "h%d", i + 1);
+		h = add(t, name, TOPO_HOST);
+		assert_int_equal(topo_node_set_group(t, sw, cell, NULL), 0);
+		assert_int_equal(topo_node_set_group(t, h, cell, NULL), 0);
+		link2(t, h, sw);
+		if (prev != TOPO_NONE)
+			link2(t, prev, sw);
+		prev = sw;
+	}
+	s = dot_of(t, &o);
+	assert_null(strstr(s, "group-cell1\""));
+	assert_non_null(strstr(s, "label=\"tier0\\n320 hosts\""));
+	assert_non_null(strstr(s, "label=\"tier1\\n320 switches\""));
+	assert_non_null(strstr(s, "label=\"320 links\""));
+	free(s);
+	topo_free(t);
+}
+
 static void test_rate(void **state)
 {
 	char buf[32];
@@ -188,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(test_ring),
 	    cmocka_unit_test(test_dot),
 	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_summary_tiers),
 	    cmocka_unit_test(test_rate),
 	};
 
