@@ -1,7 +1,7 @@
 # lunet test --report DIR: one self-contained page (no file or server
 # beside it) that headless Chromium renders: the failing case shows its
-# failure, its probe's plot has the probe's series and a marker per
-# fault, the counters of the link it set down are there, and the passing
+# failure and its fault on a timeline, its probe's plot has the probe's
+# series and a marker per fault, the counters of the link it set down are there, and the passing
 # case says so.
 . "$(dirname "$0")/lib.sh"
 command -v chromium >/dev/null || fail "chromium is needed (tools/deps)"
@@ -92,6 +92,8 @@ assert len(plots) == 1, plots
 p = plots[0]
 assert p["data-series"] == "h1->h2 loss,h1->h2 rtt", p
 assert int(p["data-markers"]) == 2 and int(p["data-points"]) >= 25, p
+tl = by("svg", "data-spans")
+assert tl and tl[0]["data-rows"] == "1" and tl[0]["data-spans"] == "1", tl
 canvases = [a for t, a in page.elems if t == "canvas"]
 assert canvases, "uPlot drew no canvas"
 assert re.search(r"<td>h2-r1</td>", dom), "no counters of h2-r1"

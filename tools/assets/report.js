@@ -67,6 +67,82 @@ function markerPlugin(marks) {
   };
 }
 
+// The faults as bars in time, one row per link, node or partition:
+// from the event that starts a fault to the one that ends it (or the end
+// of the case).
+const SPANS = {
+  link_down: ["link_up", (e) => `link ${e.link}`, "down"],
+  node_fail: ["node_recover", (e) => `node ${e.node}`, "failed"],
+  partition: ["heal", (e) => `partition ${e.id}`, "cut"],
+  flap_start: ["flap_end", (e) => `link ${e.link}`, "flapping"],
+  daemon_down: ["daemon_up", (e) => `node ${e.node}`, "daemon down"],
+};
+const ENDS = Object.fromEntries(Object.entries(SPANS).map(([k, v]) => [v[0], k]));
+
+function timeline(evs, start, end) {
+  const rows = new Map(), open = new Map();
+  const row = (name) => { if (!rows.has(name)) rows.set(name, []); return rows.get(name); };
+  for (const e of evs) {
+    const t = e.t - start;
+    if (SPANS[e.event]) {
+      const name = SPANS[e.event][1](e);
+      open.set(`${e.event}|${name}`, { t, what: SPANS[e.event][2] });
+      row(name);
+    } else if (ENDS[e.event]) {
+      const kind = ENDS[e.event], name = SPANS[kind][1](e), key = `${kind}|${name}`;
+      const o = open.get(key);
+      if (o) { row(name).push({ from: o.t, to: t, what: o.what }); open.delete(key); }
+    } else if (e.event === "impair") {
+      const name = `link ${e.link}`, key = `impair|${name}`, o = open.get(key);
+      if (o) { row(name).push({ from: o.t, to: t, what: o.what }); open.delete(key); }
+      if (e.spec && e.spec !== "none") open.set(key, { t, what: e.spec });
+      row(name);
+    }
+  }
+  for (const [key, o] of open) row(key.split("|")[1]).push({ from: o.t, to: end, what: o.what });
+  if (!rows.size) return null;
+  const W = 760, L = 170, H = 18, top = 6, n = rows.size, ht = top + n * H + 24;
+  const x = (t) => L + (end > 0 ? (t / end) * (W - L - 10) : 0);
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    if (text !== undefined) n.textContent = text;
+    svg.append(n);
+    return n;
+  };
+  svg.setAttribute("width", W);
+  svg.setAttribute("height", ht);
+  svg.setAttribute("class", "timeline");
+  let i = 0, bars = 0;
+  for (const [name, spans] of rows) {
+    const y = top + i * H;
+    add("text", { x: L - 6, y: y + 12, "text-anchor": "end", "font-size": 11 }, name);
+    add("line", { x1: L, x2: W - 10, y1: y + 8, y2: y + 8, stroke: "#ddd" });
+    for (const sp of spans) {
+      bars++;
+      const r = add("rect", { x: x(sp.from), y: y + 2, height: H - 6,
+        width: Math.max(2, x(sp.to) - x(sp.from)), rx: 2,
+        fill: sp.what === "down" || sp.what === "failed" || sp.what === "cut" ? "#d62728" : "#ff7f0e",
+        class: "span" });
+      r.append(Object.assign(document.createElementNS(ns, "title"),
+        { textContent: `${name} ${sp.what}: ${sp.from.toFixed(3)} to ${sp.to.toFixed(3)} s` }));
+    }
+    i++;
+  }
+  const axisY = top + n * H + 4;
+  add("line", { x1: L, x2: W - 10, y1: axisY, y2: axisY, stroke: "#888" });
+  const step = end > 20 ? 5 : end > 5 ? 1 : end > 2 ? 0.5 : 0.25;
+  for (let t = 0; t <= end + 1e-9; t += step) {
+    add("line", { x1: x(t), x2: x(t), y1: axisY, y2: axisY + 4, stroke: "#888" });
+    add("text", { x: x(t), y: axisY + 16, "text-anchor": "middle", "font-size": 10 }, `${+t.toFixed(2)} s`);
+  }
+  svg.dataset.rows = n;
+  svg.dataset.spans = bars;
+  return svg;
+}
+
 function plotProbe(box, ev, start, marks) {
   const xs = [], loss = [], rtt = [];
   ev.loss.forEach((l, i) => {
@@ -118,6 +194,9 @@ function renderCase(file, c, n) {
     .map((e) => ({ t: e.t - start, color: MARK[e.event] || "#2ca02c",
       label: FAULTS[e.event](e) }));
   sec.append(el("h3", {}, "faults"));
+  const endEv = evs.find((e) => e.event === "test_end");
+  const tl = timeline(evs, start, endEv ? endEv.t - start : c.time || 0);
+  if (tl) sec.append(tl);
   sec.append(faults.length ? table(["t (s)", "fault"],
     faults.map((e) => [fmt(e.t - start, 3), FAULTS[e.event](e)])) :
     el("p", {}, "none"));
