@@ -10,6 +10,8 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completion
 #   make uninstall  the same PREFIX and DESTDIR: removes those three files
 #   make man        only the man page, from docs/cli.md
+#   make docs       the pictures of docs/pictures.md, drawn by lunet graph
+#                   (and, as root, screenshots of a report and lunet web)
 #   make bench      benchmarks (not part of check)
 
 PREFIX ?= /usr/local
@@ -20,7 +22,7 @@ VERSION := $(shell sed -n 's/.*"lunet \([0-9][0-9.]*\)\\n".*/\1/p' tools/main.c)
 CC ?= cc
 BUILD ?= build
 
-PKGS := libmnl lua5.4 libpcap
+PKGS := libmnl lua5.4 libpcap libmicrohttpd
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 	-Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -43,7 +45,7 @@ LUA_LIB := $(wildcard lua/lib/*.lua)
 
 OBJ = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LUNET_OBJ := $(call OBJ,$(TOPO_SRC) $(CORE_SRC) $(LUA_SRC) $(TOOL_SRC)) \
-	$(BUILD)/lua/lib/embed.o
+	$(BUILD)/lua/lib/embed.o $(BUILD)/tools/assets/embed.o
 
 # Each unit test links only the modules it tests.  Those of tests/unit/
 # need no root and must not skip; those of tests/root/ need root, and fail
@@ -87,6 +89,8 @@ test_explore_OBJ := lua/lib/embed.o lua/lopts.o
 test_impair_OBJ := core/impair/impair_spec.o core/netlink/tc.o
 test_stats_OBJ := core/observe/stats_msg.o core/observe/stats_fmt.o $(TOPO_SRC:.c=.o)
 test_capture_OBJ := core/observe/capture_spec.o $(TOPO_SRC:.c=.o)
+UNIT += test_draw
+test_draw_OBJ := $(TOPO_SRC:.c=.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(UNIT))
 
 ROOT_UNIT := test_probe test_nl_live test_impair_prog
@@ -110,6 +114,13 @@ $(BUILD)/lunet: $(LUNET_OBJ)
 $(BUILD)/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The pages' files (tools/assets/: uPlot, vendored from npm at the version
+# of its package-lock.json, and lunet's own scripts) too.
+ASSETS := $(filter-out %.S %.json %.LICENSE,$(wildcard tools/assets/*))
+$(BUILD)/tools/assets/embed.o: tools/assets/embed.S $(ASSETS)
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 # The Lua library and the default topology are compiled into the binary.
 $(BUILD)/lua/lib/embed.o: lua/lib/embed.S $(LUA_LIB) examples/default.lua
@@ -171,6 +182,33 @@ bench: lunet
 	tools/bench-machines
 	tools/bench-change
 	tools/bench-explore
+
+# The pictures of docs/pictures.md, drawn from the examples and the
+# generators by lunet graph (needs Graphviz, no root); committed, so that
+# the docs read on a machine without either.
+PICTURE_FILES := routers demo stp_ring campus
+PICTURE_TOPOS := fattree,k=4 fattree,k=8 fattree,k=16 \
+	leafspine,spines=4,leaves=8,hosts_per_leaf=4 torus,4,4
+.PHONY: docs
+docs: lunet
+	@mkdir -p docs/pictures
+	@for f in $(PICTURE_FILES); do \
+		./lunet graph -q examples/$$f.lua -o docs/pictures/$$f.svg || \
+			exit 1; \
+	done
+	@./lunet graph -q examples/routers.lua --ifnames \
+		-o docs/pictures/routers-ifnames.svg
+	@for t in $(PICTURE_TOPOS); do \
+		./lunet graph -q --topo $$t \
+			-o docs/pictures/$$(echo $$t | sed 's/,.*//')-$$(echo $$t | \
+			sed 's/^[^,]*,//; s/[a-z_]*=//g; s/,/x/g').svg || exit 1; \
+	done
+	@if [ "$$(id -u)" = 0 ] && command -v chromium >/dev/null; then \
+		tools/docs-shots; \
+	else \
+		echo "docs: the screenshots (report.png, web.png) need root and chromium: not made"; \
+	fi
+	@echo "docs/pictures: $$(ls docs/pictures | wc -l) pictures"
 
 # The man page is docs/cli.md, converted; see tools/clidoc.
 .PHONY: man

@@ -237,6 +237,11 @@ static long long emit(lua_State *L, int idx)
 	return le->seq;
 }
 
+long long levent_table(lua_State *L, int idx)
+{
+	return emit(L, idx);
+}
+
 long long levent(lua_State *L, const char *kind, ...)
 {
 	const char *spec, *colon;

@@ -35,6 +35,7 @@ struct lprobe {
 	struct stream_result *res;
 	ev_timer poll;
 	char why[256]; /* a poll that failed */
+	double t0;     /* lunet.now() when it started */
 };
 
 static void remote_free(struct lprobe *p)
@@ -167,6 +168,66 @@ static void log_result(lua_State *L, const char *net)
 	lua_pop(L, 3);
 }
 
+/* A series is at most this many bins, of 50 ms or more. */
+#define SERIES_BINS 600
+
+static void push_array(lua_State *L, const struct stream_bin *b, size_t n,
+		       bool rtt)
+{
+	size_t i;
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		if (rtt && !b[i].received)
+			lua_pushboolean(L, 0); /* JSON false: no reply */
+		else if (rtt)
+			lua_pushnumber(L, b[i].rtt * 1000);
+		else
+			lua_pushnumber(L, b[i].sent ? 1 - (double)b[i].received /
+						      b[i].sent : 0);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* Logs what flow i saw over time as a probe_series event: from t0 (the
+ * probe's start, lunet.now() seconds), a bin every bin seconds, loss
+ * (0 to 1) and mean RTT (ms; false without a reply) per bin, for the
+ * plots of "lunet test --report".  The result table is on top. */
+static void log_series(lua_State *L, struct lprobe *p, size_t i,
+		       const char *net)
+{
+	struct stream_bin *bins;
+	size_t per, n, slots = (size_t)(p->o.rate * p->o.duration + 0.5);
+
+	per = (size_t)(p->o.rate / 20 + 0.5);
+	if (per < 1)
+		per = 1;
+	if (slots / per >= SERIES_BINS)
+		per = slots / SERIES_BINS + 1;
+	bins = calloc(SERIES_BINS + 1, sizeof(*bins));
+	if (!bins)
+		return; /* a log without the series, not a failed probe */
+	n = stream_series(p->s, i, per, bins, SERIES_BINS + 1);
+	lua_createtable(L, 0, 8);
+	lua_pushstring(L, "probe_series");
+	lua_setfield(L, -2, "event");
+	lua_pushstring(L, net);
+	lua_setfield(L, -2, "net");
+	lua_getfield(L, -2, "src");
+	lua_setfield(L, -2, "src");
+	lua_getfield(L, -2, "dst");
+	lua_setfield(L, -2, "dst");
+	set_num(L, "t0", p->t0);
+	set_num(L, "bin", (double)per / p->o.rate);
+	push_array(L, bins, n, false);
+	lua_setfield(L, -2, "loss");
+	push_array(L, bins, n, true);
+	lua_setfield(L, -2, "rtt");
+	levent_table(L, -1);
+	lua_pop(L, 1);
+	free(bins);
+}
+
 /* After the wait: the probe userdata is at ctx, the names at ctx + 1, the
  * network at 1. */
 static int probe_k(lua_State *L, int status, lua_KContext ctx)
@@ -183,6 +244,8 @@ static int probe_k(lua_State *L, int status, lua_KContext ctx)
 		push_result(L, p, i, (int)ctx + 1);
 		if (n->topo)
 			log_result(L, n->topo->name);
+		if (n->topo && p->s && !p->res)
+			log_series(L, p, i, n->topo->name);
 		if (!p->single)
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -345,6 +408,7 @@ static int l_probe(lua_State *L)
 		ev_timer_start(EV_DEFAULT, &p->poll);
 		return ltime_wait(L, &p->w, ud, probe_k);
 	}
+	p->t0 = ltime_now(L);
 	stream_start(p->s, on_done, p);
 	return ltime_wait(L, &p->w, ud, probe_k);
 }

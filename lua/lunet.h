@@ -242,6 +242,8 @@ double ltime_now(lua_State *L);
  * a NULL key, T being s (const char *), i (long long), f (double) or b
  * (int).  Returns the event's sequence number. */
 long long levent(lua_State *L, const char *kind, ...);
+/* The same for the event table at idx (its "event" field the kind). */
+long long levent_table(lua_State *L, int idx);
 
 /* node:spawn() tells the fault layer what it started (node: the stack
  * index of the node handle), so that a failed node's processes can be

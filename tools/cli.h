@@ -133,12 +133,20 @@ int cmd_impair(int argc, char **argv);
 int cli_ctl_line(const char *name, const char *line);
 /* The same, its output into *text (malloc'd; the caller frees). */
 int cli_ctl_line_text(const char *name, const char *line, char **text);
+/* The same, printing nothing: the errors (the command's, or why it could
+ * not run) into *errtext (malloc'd, or NULL; the caller frees both). */
+int cli_ctl_capture(const char *name, const char *line, char **text,
+		    char **errtext);
 
 /* "lunet apply" (tools/cmd_apply.c). */
 int cmd_apply(int argc, char **argv);
 
 /* "lunet plan" (tools/cmd_plan.c). */
 int cmd_plan(int argc, char **argv);
+
+/* "lunet graph" (tools/cmd_graph.c) and "lunet web" (tools/cmd_web.c). */
+int cmd_graph(int argc, char **argv);
+int cmd_web(int argc, char **argv);
 
 /* "lunet stats" (tools/cmd_stats.c). */
 int cmd_stats(int argc, char **argv);

@@ -3,6 +3,7 @@
  * the impairments' BPF map and relay. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +13,77 @@
 #include "core/control/state.h"
 #include "tools/cli.h"
 
-static int ctl_line(const char *name, const char *line, char **text);
+static int ctl_line(const char *name, const char *line, char **text,
+		    char **errtext);
+
+/* cli_fail(), or the same sentence into f when there is one. */
+static int say(FILE *f, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!f)
+		return cli_fail("%s", msg);
+	fprintf(f, "%s", msg);
+	return 1;
+}
 
 int cli_ctl_line(const char *name, const char *line)
 {
-	return ctl_line(name, line, NULL);
+	return ctl_line(name, line, NULL, NULL);
 }
 
 int cli_ctl_line_text(const char *name, const char *line, char **text)
 {
 	*text = NULL;
-	return ctl_line(name, line, text);
+	return ctl_line(name, line, text, NULL);
+}
+
+int cli_ctl_capture(const char *name, const char *line, char **text,
+		    char **errtext)
+{
+	*text = *errtext = NULL;
+	return ctl_line(name, line, text, errtext);
 }
 
 /* Sends one console line to the owner of emulation name; its output to
- * stdout, or into *text (malloc'd) when text is given. */
-static int ctl_line(const char *name, const char *line, char **text)
+ * stdout, or into *text (malloc'd) when text is given; its errors to
+ * stderr, or with errtext into *errtext, and then so are this function's
+ * own (it prints nothing). */
+static int ctl_line(const char *name, const char *line, char **text,
+		    char **errtext)
 {
 	char path[512], *buf;
-	FILE *mem = NULL;
-	size_t mlen = 0;
-	int fd, rc, type, status = 1;
+	FILE *mem = NULL, *emem = NULL;
+	size_t mlen = 0, elen = 0;
+	int fd, rc = 1, type, status = 1;
 	struct state_info info;
 	size_t len;
 
+	if (errtext) {
+		emem = open_memstream(errtext, &elen);
+		if (!emem)
+			return 1;
+	}
+	fd = -ENOENT;
 	if (state_read_info(name, &info) == -ENOENT)
-		return cli_fail("no emulation named '%s'", name);
-	if (state_path(path, sizeof(path), name, CTL_FILE))
-		return cli_fail("%s: name too long", name);
-	fd = ctl_connect(path);
-	if (fd < 0)
-		return cli_fail("%s: nobody serves its control socket (%s): "
+		rc = say(emem, "no emulation named '%s'", name);
+	else if (state_path(path, sizeof(path), name, CTL_FILE))
+		rc = say(emem, "%s: name too long", name);
+	else if ((fd = ctl_connect(path)) < 0)
+		rc = say(emem, "%s: nobody serves its control socket (%s): "
 				"only an emulation run by 'lunet up' or "
 				"'lunet console' takes commands; a script "
 				"impairs its links itself (l:impair{})",
 				name, strerror(-fd));
+	if (fd < 0) {
+		if (emem)
+			fclose(emem);
+		return rc;
+	}
 	if (text)
 		mem = open_memstream(text, &mlen);
 	rc = ctl_recv(fd, &type, &buf, &len); /* the greeting */
@@ -61,7 +98,7 @@ static int ctl_line(const char *name, const char *line, char **text)
 		if (type == CTL_OUT)
 			fwrite(buf, 1, len, mem ? mem : stdout);
 		else if (type == CTL_ERR)
-			fwrite(buf, 1, len, stderr);
+			fwrite(buf, 1, len, emem ? emem : stderr);
 		else if (type == CTL_EXIT)
 			status = ctl_status(buf, len);
 		free(buf);
@@ -72,8 +109,10 @@ static int ctl_line(const char *name, const char *line, char **text)
 	if (mem)
 		fclose(mem);
 	if (rc)
-		return cli_fail("%s: the control socket: %s", name,
-				strerror(-rc));
+		status = say(emem, "%s: the control socket: %s", name,
+			     strerror(-rc));
+	if (emem)
+		fclose(emem);
 	return status;
 }
 

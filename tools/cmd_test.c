@@ -1,5 +1,6 @@
 /* lunet test: runs the lunet.test() cases of scenario files; TAP on stdout,
- * JUnit XML and JSON-lines event logs on request.  The running itself is
+ * JUnit XML, JSON-lines event logs and an HTML report (tools/report.c) on
+ * request.  The running itself is
  * lunet._run_file (lua/lib/test.lua), one fresh Lua state per file. */
 #include <dirent.h>
 #include <errno.h>
@@ -18,11 +19,13 @@
 #include "lua/lunet.h"
 #include "lua/script.h"
 #include "tools/cli.h"
+#include "tools/report.h"
 #include "topo/topo.h"
 
 struct test_opts {
 	const char *junit;
 	const char *artifacts;
+	const char *report; /* --report DIR */
 	const char *name;
 	long long seed;
 	double timeout;
@@ -35,6 +38,8 @@ struct totals {
 	double time;
 	char *junit; /* the <testsuite> elements so far */
 	size_t junit_len;
+	char *report; /* --report: the files' JSON objects so far */
+	size_t report_len;
 };
 
 struct files {
@@ -119,19 +124,28 @@ static void log_path(char *buf, size_t len, const char *dir, const char *file)
 	strncat(buf, ".events.jsonl", len - strlen(buf) - 1);
 }
 
-static int append(struct totals *t, const char *s)
+/* Appends s and sep to the text *buf of *used bytes. */
+static int append_to(char **buf, size_t *used, const char *s, char sep)
 {
 	size_t len = strlen(s);
-	char *grown = realloc(t->junit, t->junit_len + len + 2);
+	char *grown = realloc(*buf, *used + len + 2);
 
 	if (!grown)
 		return -ENOMEM;
-	t->junit = grown;
-	memcpy(t->junit + t->junit_len, s, len);
-	t->junit_len += len;
-	t->junit[t->junit_len++] = '\n';
-	t->junit[t->junit_len] = '\0';
+	*buf = grown;
+	if (sep == ',' && *used)
+		grown[(*used)++] = sep;
+	memcpy(grown + *used, s, len);
+	*used += len;
+	if (sep == '\n')
+		grown[(*used)++] = sep;
+	grown[*used] = '\0';
 	return 0;
+}
+
+static int append(struct totals *t, const char *s)
+{
+	return append_to(&t->junit, &t->junit_len, s, '\n');
 }
 
 static int int_field(lua_State *L, const char *key)
@@ -198,6 +212,8 @@ static int run_one(const char *file, const struct test_opts *o,
 		lua_pushstring(L, path);
 		lua_setfield(L, -2, "events");
 	}
+	lua_pushboolean(L, o->report != NULL);
+	lua_setfield(L, -2, "report");
 	if (script_lib(L, "_run_file", -1, &err)) {
 		rc = cli_fail("%s: %s", file, err.msg);
 		t->failed++;
@@ -212,7 +228,12 @@ static int run_one(const char *file, const struct test_opts *o,
 		lua_getfield(L, -2, "junit");
 		if (lua_isstring(L, -1) && append(t, lua_tostring(L, -1)))
 			rc = cli_fail("out of memory");
-		lua_pop(L, 3);
+		lua_getfield(L, -3, "report");
+		if (lua_isstring(L, -1) &&
+		    append_to(&t->report, &t->report_len, lua_tostring(L, -1),
+			      ','))
+			rc = cli_fail("out of memory");
+		lua_pop(L, 4);
 	}
 	lua_pop(L, 1);
 	stop_all(L);
@@ -271,6 +292,7 @@ static int parse(int argc, char **argv, struct test_opts *o)
 		{ "junit", required_argument, NULL, 'j' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "artifacts", required_argument, NULL, 'a' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fresh", no_argument, NULL, 'f' },
@@ -291,6 +313,9 @@ static int parse(int argc, char **argv, struct test_opts *o)
 			break;
 		case 'a':
 			o->artifacts = optarg;
+			break;
+		case 'r':
+			o->report = optarg;
 			break;
 		case 'n':
 			o->name = optarg;
@@ -346,6 +371,8 @@ int cmd_test(int argc, char **argv)
 		rc = 1;
 	if (!rc && o.artifacts)
 		rc = make_dir(o.artifacts);
+	if (!rc && o.report)
+		rc = make_dir(o.report);
 	if (rc)
 		goto out;
 	printf("TAP version 13\n# lunet test: seed %lld (repeat with --seed "
@@ -361,6 +388,12 @@ int cmd_test(int argc, char **argv)
 	fflush(stdout);
 	if (o.junit)
 		rc |= write_junit(o.junit, &t);
+	if (o.report) {
+		rc |= report_write(o.report, t.report, o.seed);
+		if (!rc || t.tests)
+			fprintf(stderr, "lunet: the report: %s/index.html\n",
+				o.report);
+	}
 	if (!t.tests)
 		rc = cli_fail("no lunet.test() cases found");
 	if (t.failed || intr_signal)
@@ -370,5 +403,6 @@ out:
 		free(f.v[i]);
 	free(f.v);
 	free(t.junit);
+	free(t.report);
 	return rc ? 1 : 0;
 }

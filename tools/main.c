@@ -57,6 +57,8 @@ static const struct cli_cmd cmds[] = {
 	  "  --junit FILE      also write a JUnit XML report to FILE\n"
 	  "  --seed N          the seed of all randomness (printed otherwise)\n"
 	  "  --artifacts DIR   write each file's event log (JSON lines) to DIR\n"
+	  "  --report DIR      write DIR/index.html: every case's verdict,\n"
+	  "                    faults, probe plots, counters and events\n"
 	  "  --fresh           rebuild networks between cases, not reset\n"
 	  "  --machines SPEC   run the networks across machines (local:N, ...)\n"
 	  "  --timeout SECS    a case's default time limit (300)\n"
@@ -162,6 +164,34 @@ static const struct cli_cmd cmds[] = {
 	  "                      second, or --interval)\n"
 	  "  -s, --sort FIELD    link, packets, bytes, drops or errors\n"
 	  "  -n N                show N links" },
+	{ "graph", cmd_graph, "[FILE | NAME | --topo SPEC] [-o FILE]",
+	  "Draw a topology with Graphviz: the network FILE returns, a\n"
+	  "generated one, or the running emulation NAME with each link's\n"
+	  "state (down links red and dashed) and rate.  Tiers of a fabric\n"
+	  "as ranks, hosts at the bottom; rings as rings.  Past 300 nodes, a\n"
+	  "summary: a box per pod or rack.  See docs/pictures.md.\n"
+	  "  -o, --output FILE  write to FILE (.svg, .png or .dot); DOT on\n"
+	  "                     standard output otherwise\n"
+	  "  -T, --format FMT   svg, png or dot, whatever FILE's suffix\n"
+	  "  -t, --topo SPEC    a generated topology: fattree,k=8\n"
+	  "  -i, --ifnames      label each link end with its interface\n"
+	  "  --full             every node, however many\n"
+	  "  --no-rates         a running emulation without the rates (which\n"
+	  "                     take half a second of counters)\n"
+	  "  -q, --quiet        print only errors" },
+	{ "web", cmd_web, "NAME [--port P] [--addr ADDR]",
+	  "Serve a live view of the running emulation NAME to a browser:\n"
+	  "its drawing, links red when down and thicker with their rate,\n"
+	  "updated as it changes; click a node for its interfaces,\n"
+	  "addresses, routes and counters, a link to set it down or up or\n"
+	  "impair it (through its console).  On 127.0.0.1 unless --addr;\n"
+	  "elsewhere every request needs the token in the URL it prints.\n"
+	  "Runs until Ctrl-C or the emulation's end.  See docs/pictures.md.\n"
+	  "  -p, --port P      the TCP port (8080)\n"
+	  "  -a, --addr ADDR   the IPv4 address to listen on (127.0.0.1)\n"
+	  "  --token TOKEN     the token, rather than a random one\n"
+	  "  -i, --ifnames     label link ends with their interfaces\n"
+	  "  -q, --quiet       print only errors" },
 	{ "apply", cmd_apply, "[--dry-run] NAME FILE",
 	  "Make the running emulation NAME what the edited topology FILE\n"
 	  "says: nodes and links compared by name, the difference printed\n"

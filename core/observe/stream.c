@@ -176,6 +176,36 @@ void stream_result(const struct stream *s, size_t flow,
 				  s->next : s->slots, end, &r->outages);
 }
 
+size_t stream_series(const struct stream *s, size_t flow, size_t per,
+		     struct stream_bin *bins, size_t max)
+{
+	const struct flow *f = &s->flows[flow];
+	size_t used = s->next < s->slots ? s->next : s->slots, i, b = 0;
+	uint64_t sum = 0;
+
+	if (!per)
+		per = 1;
+	for (i = 0; i < used && b < max; i++) {
+		if (i % per == 0) {
+			bins[b] = (struct stream_bin){ 0 };
+			sum = 0;
+		}
+		if (f->sent[i]) {
+			bins[b].sent++;
+			if (f->ok[i]) {
+				bins[b].received++;
+				sum += f->rtt[i];
+			}
+		}
+		if (i % per == per - 1 || i + 1 == used) {
+			bins[b].rtt = bins[b].received ?
+				(double)sum / bins[b].received / NSEC : 0;
+			b++;
+		}
+	}
+	return b;
+}
+
 /* ---- Sockets ---------------------------------------------------------------- */
 
 static int open_in(const char *path, int home, int type, int proto)

@@ -72,6 +72,20 @@ void stream_stop(struct stream *s);
 void stream_result(const struct stream *s, size_t flow,
 		   struct stream_result *r);
 
+/* What a flow saw over time: its probes folded into bins of equal
+ * numbers of slots, in send order. */
+struct stream_bin {
+	uint32_t sent;     /* probes sent in the bin */
+	uint32_t received; /* of them, answered in time */
+	double rtt;        /* their mean round-trip time, seconds; 0: none */
+};
+
+/* Fills up to max bins of flow i with its probes so far, per slots each
+ * (per = rate * bin seconds, at least 1).  Returns how many bins were
+ * filled. */
+size_t stream_series(const struct stream *s, size_t flow, size_t per,
+		     struct stream_bin *bins, size_t max);
+
 /* Stops s and frees it with its sockets. */
 void stream_free(struct stream *s);
 

@@ -236,6 +236,64 @@ local function test_failure(task, timed_out, timeout)
     type = kind, fail_t = task.fail_t, err = err }
 end
 
+-- For "lunet test --report": the counters of the links a case's faults
+-- touched (links set down or up, flapped, impaired; every link of a
+-- failed node), as one link_counters event per running network.
+local REPORT_LINKS = 16
+local record_counters, report_json
+record_counters = function()
+  local links, nodes = {}, {}
+  for _, ev in ipairs(lunet.events()) do
+    if ev.link then links[ev.link] = true end
+    if ev.event == "node_fail" and ev.node then nodes[ev.node] = true end
+  end
+  if next(links) == nil and next(nodes) == nil then return end
+  for _, net in ipairs(running_nets()) do
+    local list = {}
+    for _, st in ipairs(net:stats()) do
+      local name = st.link.name
+      if #list < REPORT_LINKS and (links[name] or nodes[st.a.node]
+          or nodes[st.b.node]) then
+        list[#list + 1] = { link = name, a = st.a.node, b = st.b.node,
+          ab_packets = st.a.tx_packets, ba_packets = st.b.tx_packets,
+          ab_bytes = st.a.tx_bytes, ba_bytes = st.b.tx_bytes,
+          drops = st.a.tx_dropped + st.a.rx_dropped + st.b.tx_dropped
+            + st.b.rx_dropped,
+          errors = st.a.tx_errors + st.a.rx_errors + st.b.tx_errors
+            + st.b.rx_errors }
+      end
+    end
+    if #list > 0 then
+      lunet.event("link_counters", { net = net.name, links = list })
+    end
+  end
+end
+
+-- A string as JSON.
+local function json_str(v)
+  return '"' .. tostring(v):gsub('[%c"\\]', function(c)
+    return string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+-- The cases of a file for "lunet test --report" (tools/report.c): one
+-- JSON object whose events are the log's own lines.
+report_json = function(file, cases)
+  local out = {}
+  for _, rec in ipairs(cases) do
+    local f = rec.failure or {}
+    out[#out + 1] = string.format('{"name":%s,"where":%s,"ok":%s,' ..
+      '"time":%.6f,"message":%s,"type":%s,"at":%s,"events":[%s]}',
+      json_str(rec.name), json_str(rec.where), tostring(not rec.failure),
+      rec.time or 0, rec.failure and json_str(f.message) or "null",
+      rec.failure and json_str(f.type) or "null",
+      json_str(f.where or rec.where),
+      table.concat(rec.log or {}, ","))
+  end
+  return string.format('{"file":%s,"cases":[%s]}', json_str(file),
+    table.concat(out, ","))
+end
+
 -- Runs one case; returns its record.
 local function run_case(case, o, file)
   local rec = { name = case.name, file = file, where = case.where }
@@ -266,6 +324,7 @@ local function run_case(case, o, file)
     rec.failure = { message = "the test was cancelled", type = "error" }
   end
   lunet._cancel_all()
+  if o.report then pcall(record_counters) end
   for _, bg in ipairs(lunet._failed()) do
     if not rec.failure then
       rec.failure = test_failure(bg)
@@ -283,7 +342,8 @@ local function run_case(case, o, file)
     local lines, kept = lunet._event_lines(first_seq + 1, last_seq), {}
     for _, line in ipairs(lines) do
       local t = tonumber(line:match('^{"t":([%d%.]+)'))
-      if t and t <= fail_t and not line:match('"event":"task_failed"') then
+      if t and t <= fail_t and not line:match('"event":"task_failed"')
+          and not line:match('"event":"probe_series"') then
         kept[#kept + 1] = line
       end
     end
@@ -291,6 +351,7 @@ local function run_case(case, o, file)
   end
   lunet.event("test_end", { test = case.name, ok = rec.failure == nil,
     seconds = rec.time, message = rec.failure and rec.failure.message })
+  if o.report then rec.log = lunet._event_lines(first_seq + 1, lunet._mark()) end
   return rec
 end
 
@@ -432,6 +493,7 @@ function lunet._run_file(o)
     table.concat(xml, "\n"))
   lunet.event("file_end", { file = file, tests = res.tests,
     failed = res.failures + res.errors })
+  if o.report then res.report = report_json(file, res.cases) end
   res.cases = nil
   return res
 end

@@ -111,11 +111,14 @@ for g in $gens; do
 done
 # Files for FILE.
 expect_completion "$SRC/examples/demo.lua" run "$SRC/examples/dem"
+expect_completion "$SRC/examples/demo.lua" graph "$SRC/examples/dem"
+expect_completion "svg png dot" graph -T ""
+expect_completion "" web x --addr ""
 
 # Emulations and their nodes, from a running one.
 e=$(emu_name comp)
 expect_ok "$LUNET" up -q --name "$e" "$SRC/examples/demo.lua"
-for c in down stats clean impair capture exec; do
+for c in down stats clean impair capture exec graph web; do
 	expect_completion "$e" "$c" "$RUN_ID"
 done
 expect_completion "$e" console --attach "$RUN_ID"

@@ -150,7 +150,10 @@ _lunet_optarg()
 		_lunet_compgen -W "local: ssh:// k8s:" -- "$cur"
 		compopt -o nospace 2>/dev/null
 		;;
+	--addr) ;; # lunet web: an address of this machine's
+	-T | --format) _lunet_compgen -W "svg png dot" -- "$cur" ;;
 	-a | --attach)
+		[[ $cmd == web ]] && return 0 # -a, --addr
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
 		;;
@@ -264,9 +267,17 @@ _lunet()
 	run:0 | up:0 | console:0 | plan:0 | test:* | explore:0 | replay:1)
 		_lunet_files "$cur" '*.lua'
 		;;
+	graph:0)
+		# A topology file or a running emulation.
+		_lunet_files "$cur" '*.lua'
+		local files=("${COMPREPLY[@]}")
+		_lunet_emulations
+		_lunet_compgen -W "$REPLY" -- "$cur"
+		COMPREPLY+=("${files[@]}")
+		;;
 	apply:1) _lunet_files "$cur" '*.lua' ;;
 	replay:0) _lunet_files "$cur" '*.jsonl' ;;
-	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0 | apply:0)
+	down:* | clean:* | stats:0 | exec:0 | impair:0 | capture:0 | apply:0 | web:0)
 		_lunet_emulations
 		_lunet_compgen -W "$REPLY" -- "$cur"
 		;;

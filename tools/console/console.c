@@ -26,6 +26,7 @@ enum arg_kind {
 	ARG_FILE,   /* a file name */
 	ARG_LINE,   /* a whole command line */
 	ARG_ROUTER, /* a router that runs a routing daemon */
+	ARG_GRAPH,  /* graph's options, and -o's file */
 	ARG_ADD,    /* what "add" makes: host, switch, router, link */
 	ARG_REMOVE, /* what "remove" takes: node, link */
 };
@@ -132,6 +133,15 @@ static const struct ccmd cmds[] = {
 	  "Show the kernel FIB of NODE: what it forwards with.\n"
 	  "One route a line: prefix, next hop or paths, interface, and\n"
 	  "who put it there (kernel, static, bgp, ospf, bird)." },
+	{ "graph", console_graph, 0, 4, false, { ARG_GRAPH },
+	  "[-o FILE] [--ifnames] [--full]",
+	  "Draw the network into FILE (.svg, .png or .dot).\n"
+	  "With Graphviz, as 'lunet graph' does: down links red and\n"
+	  "dashed; --ifnames labels link ends with their interfaces, --full\n"
+	  "draws every node of a large network (a summary by pod or rack\n"
+	  "otherwise).  FILE is /tmp/lunet-NET.svg unless given; it is\n"
+	  "written by the process that runs the network (give a full path\n"
+	  "when attached).  See docs/pictures.md." },
 	{ "sh", cmd_sh, 1, -1, false, { ARG_FILE }, "COMMAND...",
 	  "Run a shell command on the host.\n"
 	  "Outside the emulation, on your terminal." },
@@ -692,6 +702,15 @@ static void complete_line(struct console *c, const char *line,
 		return;
 	}
 	kind = argc - 1 < 3 ? k->arg[argc - 1] : ARG_NONE;
+	if (k->arg[0] == ARG_GRAPH) {
+		if (argc > 1 && !strcmp(argv[argc - 1], "-o"))
+			*files = true;
+		else
+			for (i = 0; i < 3; i++)
+				add_word(w, prefix, (const char *[]){
+					"-o", "--ifnames", "--full" }[i]);
+		return;
+	}
 	if (k->arg[0] == ARG_LINE) {
 		console_first_word(line, &start, &rest);
 		complete_line(c, rest, w, files);

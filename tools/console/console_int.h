@@ -65,6 +65,9 @@ console_fn console_vtysh, console_birdc, console_routes;
 char *console_routing_argv(struct console *c, uint32_t node,
 			   const char *rest);
 
+/* console_graph.c */
+console_fn console_graph;
+
 /* console_change.c: add, remove, apply */
 console_fn console_add, console_remove, console_apply;
 /* console_stats.c */
