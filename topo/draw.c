@@ -2,6 +2,7 @@
  * or a summary by group (topo/draw.h). */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,9 +107,67 @@ static bool core_is_ring(const struct topo *t)
 	return walked == count;
 }
 
+/* The cell of node n in a torus: its name's i and j, both from 1. */
+static bool cell_of(const struct topo_node *nd, uint32_t *i, uint32_t *j)
+{
+	unsigned a, b;
+	int end = 0;
+
+	if (nd->kind == TOPO_HOST || (nd->name[0] != 'r' && nd->name[0] != 's'))
+		return false;
+	if (sscanf(nd->name + 1, "%u_%u%n", &a, &b, &end) != 2 ||
+	    nd->name[1 + end] || !a || !b)
+		return false;
+	*i = a;
+	*j = b;
+	return true;
+}
+
+/* Whether t's non-host nodes are the cells of an x by y torus, each
+ * linked to its four neighbours (wrapped around); *x and *y its size. */
+static bool is_torus(const struct topo *t, uint32_t *x, uint32_t *y)
+{
+	uint32_t n, k, m, i, j, a, b, count = 0, deg;
+	const struct topo_node *nd;
+
+	*x = *y = 0;
+	for (n = 0; n < t->nnodes; n++) {
+		nd = &t->nodes[n];
+		if (nd->kind == TOPO_HOST)
+			continue;
+		if (!cell_of(nd, &i, &j))
+			return false;
+		*x = i > *x ? i : *x;
+		*y = j > *y ? j : *y;
+		count++;
+	}
+	if (*x < 3 || *y < 3 || count != *x * *y)
+		return false;
+	for (n = 0; n < t->nnodes; n++) {
+		nd = &t->nodes[n];
+		if (nd->kind == TOPO_HOST)
+			continue;
+		cell_of(nd, &i, &j);
+		for (k = deg = 0; k < nd->nports; k++) {
+			m = t->ports[topo_peer_port(t, nd->ports[k])].node;
+			if (t->nodes[m].kind == TOPO_HOST)
+				continue;
+			cell_of(&t->nodes[m], &a, &b);
+			/* A neighbour is one step away in i or in j. */
+			if (!((a == i && (b % *y + 1 == j || j % *y + 1 == b)) ||
+			      (b == j && (a % *x + 1 == i || i % *x + 1 == a))))
+				return false;
+			deg++;
+		}
+		if (deg != 4)
+			return false;
+	}
+	return true;
+}
+
 int draw_tiers(const struct topo *t, uint32_t *tier)
 {
-	uint32_t l, flat = 0;
+	uint32_t l, flat = 0, x, y;
 	int rc = bfs_tiers(t, tier);
 
 	if (rc)
@@ -120,6 +179,8 @@ int draw_tiers(const struct topo *t, uint32_t *tier)
 		return DRAW_TIERS;
 	if (core_is_ring(t))
 		return DRAW_RING;
+	if (is_torus(t, &x, &y))
+		return DRAW_TORUS;
 	/* A few links inside a tier (two cores joined, a campus's
 	 * distribution pairs) still leave a tiered network. */
 	return flat * 10 <= t->nlinks ? DRAW_TIERS : DRAW_MESH;
@@ -142,6 +203,9 @@ static void graph_head(FILE *f, const struct topo *t, int layout)
 		break;
 	case DRAW_RING:
 		fputs("\tgraph [layout=circo mindist=0.6];\n", f);
+		break;
+	case DRAW_TORUS:
+		fputs("\tgraph [layout=neato splines=line];\n", f);
 		break;
 	default:
 		fputs("\tgraph [layout=neato overlap=false sep=\"+8\" "
@@ -235,6 +299,40 @@ static void ranks(FILE *f, const uint32_t *rank_of, uint32_t n,
 	}
 }
 
+/* Where each node of a torus goes (neato keeps a position that ends in
+ * '!'): row i on a ring of its own, the rows one inside the other, cell j
+ * at about the j-th angle; a cell's hosts just outside it. */
+static void torus_place(FILE *f, const struct topo *t)
+{
+	uint32_t x, y, n, k, m, i, j;
+	double r0, r, a;
+
+	is_torus(t, &x, &y);
+	/* The inner ring wide enough for its cells, an inch apart. */
+	r0 = fmax(1.2, y * 0.9 / (2 * M_PI));
+	for (n = 0; n < t->nnodes; n++) {
+		const struct topo_node *nd = &t->nodes[n];
+
+		if (!cell_of(nd, &i, &j))
+			continue;
+		r = r0 + (i - 1) * 1.1;
+		/* Each ring turned a little more than the one inside it, so
+		 * that the links that wrap from the outer ring to the inner
+		 * one do not lie on those that step outwards. */
+		a = 2 * M_PI * (j - 1) / y + (i - 1) * M_PI / (y * x);
+		fprintf(f, "\t\"%s\" [pos=\"%.3f,%.3f!\"];\n", nd->name,
+			r * cos(a), r * sin(a));
+		for (k = 0; k < nd->nports; k++) {
+			m = t->ports[topo_peer_port(t, nd->ports[k])].node;
+			if (t->nodes[m].kind != TOPO_HOST)
+				continue;
+			fprintf(f, "\t\"%s\" [pos=\"%.3f,%.3f!\"];\n",
+				t->nodes[m].name, (r + 0.2) * cos(a + 0.5 / r),
+				(r + 0.2) * sin(a + 0.5 / r));
+		}
+	}
+}
+
 static int draw_full(FILE *f, const struct topo *t, const uint32_t *tier,
 		     int layout, const struct draw_opts *o)
 {
@@ -247,6 +345,8 @@ static int draw_full(FILE *f, const struct topo *t, const uint32_t *tier,
 		one_node(f, t, n);
 		names[n] = t->nodes[n].name;
 	}
+	if (layout == DRAW_TORUS)
+		torus_place(f, t);
 	for (l = 0; l < t->nlinks; l++)
 		one_link(f, t, l, tier, layout, o);
 	if (layout == DRAW_TIERS)

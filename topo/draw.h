@@ -8,8 +8,12 @@
  * 0, any other node one more than its nearest host: edge, then
  * aggregation, then core) is drawn by dot in ranks, one rank per tier,
  * hosts at the bottom; one whose non-host nodes form a single cycle is
- * drawn by circo as a ring; one with at most a tenth of its links inside
- * a tier in ranks again; anything else (tori, lines, meshes) by neato.  A topology of more than DRAW_FULL_MAX nodes is drawn as a
+ * drawn by circo as a ring; a torus (the routers or switches named
+ * r<i>_<j> or s<i>_<j> of an X by Y grid, 3 by 3 or more, each linked to
+ * its four neighbours, as lunet.topo.torus{} makes it) as X rings of Y
+ * nodes one inside the other, each node's host just outside it; one with
+ * at most a tenth of its links inside a tier in ranks again; anything
+ * else (lines, meshes) by neato.  A topology of more than DRAW_FULL_MAX nodes is drawn as a
  * summary unless full is asked: one box per placement group (a pod, a
  * rack, topo_node_set_group) and per tier of the nodes in none (per tier
  * alone when that still makes more than DRAW_FULL_MAX boxes), one edge
@@ -37,6 +41,7 @@ enum draw_layout {
 	DRAW_TIERS, /* dot, in ranks */
 	DRAW_RING,  /* circo */
 	DRAW_MESH,  /* neato */
+	DRAW_TORUS, /* neato, every node placed: rings inside rings */
 };
 
 struct draw_opts {

@@ -96,6 +96,54 @@ static void test_ring(void **state)
 	topo_free(t);
 }
 
+/* An x by y torus as lunet.topo.torus{} names it, a host on each. */
+static struct topo *torus(int x, int y)
+{
+	struct topo *t = topo_new("torus");
+	char name[32];
+	uint32_t r;
+	int i, j;
+
+	for (i = 1; i <= x; i++)
+		for (j = 1; j <= y; j++) {
+			snprintf(name, sizeof(name), "r%d_%d", i, j);
+			r = add(t, name, TOPO_ROUTER);
+			snprintf(name, sizeof(name), "h%d_%d", i, j);
+			link2(t, add(t, name, TOPO_HOST), r);
+		}
+	for (i = 0; i < x; i++)
+		for (j = 0; j < y; j++) {
+			uint32_t me = (uint32_t)(2 * (i * y + j));
+
+			link2(t, me, (uint32_t)(2 * (((i + 1) % x) * y + j)));
+			link2(t, me, (uint32_t)(2 * (i * y + (j + 1) % y)));
+		}
+	return t;
+}
+
+static void test_torus(void **state)
+{
+	struct topo *t = torus(3, 4);
+	struct draw_opts o = { 0 };
+	uint32_t tier[32];
+	char *dot;
+
+	assert_int_equal(draw_tiers(t, tier), DRAW_TORUS);
+	dot = dot_of(t, &o);
+	/* Every node placed by lunet: r1_1 on the inner ring, its host
+	 * beside it. */
+	assert_non_null(strstr(dot, "\"r1_1\" [pos=\""));
+	assert_non_null(strstr(dot, "\"h3_4\" [pos=\""));
+	assert_non_null(strstr(dot, "layout=neato"));
+	free(dot);
+	/* A missing wrap-around link: a mesh, not a torus. */
+	topo_free(t);
+	t = torus(3, 4);
+	link2(t, topo_node_find(t, "r1_1"), topo_node_find(t, "r2_3"));
+	assert_int_equal(draw_tiers(t, tier), DRAW_MESH);
+	topo_free(t);
+}
+
 static void test_dot(void **state)
 {
 	struct topo *t = ring(4);
@@ -219,6 +267,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tiers),
 	    cmocka_unit_test(test_ring),
+	    cmocka_unit_test(test_torus),
 	    cmocka_unit_test(test_dot),
 	    cmocka_unit_test(test_summary),
 	    cmocka_unit_test(test_summary_tiers),
