@@ -81,6 +81,28 @@ need "^before	2	0.0"
 need "^after	0	0.0"
 assert_clean "$e"
 
+# A switch already at the bridge's 1023 ports: a host more is refused
+# before anything is built, and the network stays as it was.
+e=$(emu_name full)
+f=$(topo full.lua <<'EOF'
+local net = lunet.network("full")
+local s1 = net:switch("s1")
+for i = 0, 1022 do net:link(net:host("h" .. i), s1) end
+net:start()
+local ns = #io.popen("ls /run/netns"):read("a")
+local ok, err = pcall(net.change, net, function()
+  net:link(net:host("hx"), s1)
+end)
+print("full", ok, err)
+print("same", #net:nodes(), net:node("hx"), #io.popen("ls /run/netns"):read("a") == ns)
+net:stop()
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^full	false	.*switch s1 has 1024 ports; a Linux bridge takes at most 1023"
+need "^same	1024	nil	true$"
+assert_clean "$e"
+
 # net:change(): a rack added at once and removed at once; an error in
 # the function takes its additions back; every change is an event.
 e=$(emu_name batch)
