@@ -89,12 +89,15 @@ local net = lunet.network("full")
 local s1 = net:switch("s1")
 for i = 0, 1022 do net:link(net:host("h" .. i), s1) end
 net:start()
-local ns = #io.popen("ls /run/netns"):read("a")
+local function count()
+  return io.popen("ls /run/netns | grep -c -F lunet-" .. net.name .. "-"):read("n")
+end
+local ns = count()
 local ok, err = pcall(net.change, net, function()
   net:link(net:host("hx"), s1)
 end)
 print("full", ok, err)
-print("same", #net:nodes(), net:node("hx"), #io.popen("ls /run/netns"):read("a") == ns)
+print("same", #net:nodes(), net:node("hx"), count() == ns and ns == 1024)
 net:stop()
 EOF
 )
