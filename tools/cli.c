@@ -19,6 +19,7 @@ bool cli_quiet;
 const char *cli_name_opt;
 const char *cli_topo_opt;
 const char *cli_machines_opt;
+const char *cli_events_opt;
 
 void cli_say(const char *fmt, ...)
 {
@@ -70,13 +71,18 @@ int cli_common_opts(int argc, char **argv, const char *cmd)
 		{ "topo", required_argument, NULL, 't' },
 		{ "machines", required_argument, NULL, 'm' },
 		{ "push", no_argument, NULL, 'P' },
+		{ "events", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, cmd, "+hqn:t:m:", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, cmd, "+hqn:t:m:e:", longopts)) !=
+	       -1) {
 		switch (c) {
+		case 'e':
+			cli_events_opt = optarg;
+			break;
 		case 'm':
 			cli_machines_opt = optarg;
 			emu_machines_default(optarg, 0);

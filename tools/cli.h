@@ -31,7 +31,10 @@ extern bool cli_quiet;
 /* --name and --topo, as cli_common_opts() found them (NULL: not given). */
 extern const char *cli_name_opt;
 extern const char *cli_topo_opt;
-extern const char *cli_machines_opt; /* --machines SPEC */
+extern const char *cli_machines_opt;
+/* --events FILE: the event log of the run, one JSON line an event, as it
+ * goes (lunet replay reads it). */
+extern const char *cli_events_opt; /* --machines SPEC */
 
 /* Parses the options most commands share (--help, --quiet, --name,
  * --topo); exits on a bad one.  Returns the index of the first operand. */

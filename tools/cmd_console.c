@@ -51,15 +51,18 @@ int cmd_console(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "topo", required_argument, NULL, 't' },
 		{ "machines", required_argument, NULL, 'm' },
+		{ "events", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *attach = NULL, *name = NULL, *topo = NULL;
 	int c;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "console", "+a:hqn:t:m:",
+	while ((c = cli_getopt(argc, argv, "console", "+a:hqn:t:m:e:",
 			       longopts)) != -1) {
-		if (c == 'a')
+		if (c == 'e')
+			cli_events_opt = optarg;
+		else if (c == 'a')
 			attach = optarg;
 		else if (c == 'n')
 			name = optarg;
@@ -75,7 +78,8 @@ int cmd_console(int argc, char **argv)
 			cli_help_exit("console");
 	}
 	if (argc - optind > 1 ||
-	    (attach && (optind < argc || name || topo || cli_machines_opt)))
+	    (attach && (optind < argc || name || topo || cli_machines_opt ||
+			cli_events_opt)))
 		cli_usage_exit("console");
 	if (cli_need_root())
 		return 1;

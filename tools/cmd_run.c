@@ -154,6 +154,20 @@ static int check_returned(lua_State *L, const char *file)
 			file, type, q, luaL_tolstring(L, -1, NULL), q, hint);
 }
 
+/* The event log written to path as it goes (lunet._events_open()). */
+static int events_to(lua_State *L, const char *path)
+{
+	lua_getglobal(L, "lunet");
+	lua_getfield(L, -1, "_events_open");
+	lua_remove(L, -2);
+	lua_pushstring(L, path);
+	if (lua_pcall(L, 1, 0, 0) == LUA_OK)
+		return 0;
+	cli_fail("--events: %s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return -1;
+}
+
 /* Runs file (or --topo); then use, when given, gets the network it
  * started ("lunet console"); else "run" checks it and "up" leaves it. */
 static int run_file(const char *file, bool leave_up,
@@ -175,6 +189,10 @@ static int run_file(const char *file, bool leave_up,
 	if (cli_name_opt) {
 		lua_pushstring(L, cli_name_opt);
 		lua_setfield(L, LUA_REGISTRYINDEX, LNET_NAME);
+	}
+	if (cli_events_opt && events_to(L, cli_events_opt)) {
+		script_close(L);
+		return 1;
 	}
 	if (cli_topo_opt && file) {
 		rc = cli_fail("give a FILE or --topo, not both");

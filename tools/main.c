@@ -28,6 +28,8 @@ static const struct cli_cmd cmds[] = {
 	  "  -m, --machines SPEC  across machines: local:N, ssh://HOST,...\n"
 	  "                   or k8s:NAMESPACE/SET:N (docs/machines.md)\n"
 	  "  --push           copy this lunet to the machines first\n"
+	  "  -e, --events FILE  the event log, a JSON line an event, as it\n"
+	  "                   goes (for lunet replay)\n"
 	  "  -q, --quiet      print only errors" },
 	{ "up", cmd_up, "[FILE]",
 	  "Build the topology and leave it running (state under\n"
@@ -37,6 +39,7 @@ static const struct cli_cmd cmds[] = {
 	  "  -t, --topo SPEC  a generated topology instead of FILE\n"
 	  "  -m, --machines SPEC  across machines, as for run\n"
 	  "  --push           copy this lunet to the machines first\n"
+	  "  -e, --events FILE  the event log, as for run (the daemon's)\n"
 	  "  -q, --quiet      print only errors" },
 	{ "console", cmd_console, "[FILE] | --topo SPEC | --attach NAME",
 	  "Build the topology and open a console on it (nodes, pingall,\n"
@@ -49,6 +52,7 @@ static const struct cli_cmd cmds[] = {
 	  "  -n, --name NAME    name the emulation NAME, whatever the file says\n"
 	  "  -t, --topo SPEC    a generated topology instead of FILE\n"
 	  "  -m, --machines SPEC  across machines, as for run\n"
+	  "  -e, --events FILE  the session's event log (lunet replay)\n"
 	  "  -q, --quiet        print only errors" },
 	{ "test", cmd_test, "[OPTIONS] FILE|DIR...",
 	  "Run the lunet.test() cases of scenario files (every *.lua under a\n"

@@ -175,3 +175,28 @@ grep -qE "^$e +stale" "$TMP/out" || fail "$e is not stale after its daemon died"
 expect_ok "$LUNET" clean
 grep -q "removed $e" "$TMP/out" || fail "clean did not remove $e"
 assert_clean "$e"
+
+# a console session's event log (--events) is replayed by lunet replay:
+# the same faults in the same order at the same relative times
+e=$(emu_name rec)
+"$LUNET" console -n "$e" -e "$TMP/session.jsonl" "$demo" >"$TMP/out" 2>&1 <<EOF
+link s1 r1 down
+sh sleep 0.4
+link s1 r1 up
+node h1 down
+node h1 up
+EOF
+cat "$TMP/out"
+assert_clean "$e"
+faults() { grep -o '"event":"link_[a-z]*","net":"[^"]*","cause":"manual","link":"[^"]*"' "$1" | sed 's/"net":"[^"]*",//'; }
+[ "$(faults "$TMP/session.jsonl" | wc -l)" -eq 4 ] || fail "the session's log lacks its 4 link changes"
+e=$(emu_name rep)
+expect_ok "$LUNET" replay -n "$e" --events "$TMP/replay.jsonl" "$TMP/session.jsonl" "$demo"
+grep -q "4 faults in" "$TMP/out" || fail "replay did not apply 4 faults"
+[ "$(faults "$TMP/session.jsonl")" = "$(faults "$TMP/replay.jsonl")" ] ||
+	fail "the replay's faults differ from the session's"
+gap() { grep -o '"t":[0-9.]*' "$1" | sed -n '1p;2p' | cut -d: -f2 | paste -sd' ' | awk '{ print $2 - $1 }'; }
+awk -v a="$(gap "$TMP/session.jsonl")" -v b="$(gap "$TMP/replay.jsonl")" \
+	'BEGIN { d = a - b; exit !(a > 0.35 && (d < 0 ? -d : d) < 0.2) }' ||
+	fail "the replay's timing ($(gap "$TMP/replay.jsonl") s) is not the session's ($(gap "$TMP/session.jsonl") s)"
+assert_clean "$e"

@@ -474,14 +474,18 @@ static int parse_updown(struct console *c, const char *cmd, const char *s,
 	return console_fail(c, cmd, "'%s': say up or down", s);
 }
 
+/* link:up() or link:down(), as a script says it: the fault layer keeps
+ * it (net:reset() puts it back) and logs it (lunet replay). */
 static int set_link(struct console *c, const char *cmd, uint32_t l, bool up)
 {
-	struct err err;
+	lua_State *L = c->L;
 
-	err_clear(&err);
-	if (emu_link_set(c->n->emu, l, up, &err))
-		return console_fail(c, cmd, "%s", err.msg);
-	return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
+	llink_push(L, -1, l);
+	lua_remove(L, -2);
+	lua_getfield(L, -1, up ? "up" : "down");
+	lua_insert(L, -2);
+	return console_pcall(c, cmd, 1, 0) ? 1 : 0;
 }
 
 int console_link(struct console *c, int argc, char **argv, const char *rest,
