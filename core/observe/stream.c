@@ -176,11 +176,11 @@ void stream_result(const struct stream *s, size_t flow,
 				  s->next : s->slots, end, &r->outages);
 }
 
-size_t stream_series(const struct stream *s, size_t flow, size_t per,
-		     struct stream_bin *bins, size_t max)
+size_t stream_bins(const uint64_t *sent, const uint8_t *ok,
+		   const uint64_t *rtt, size_t used, size_t per,
+		   struct stream_bin *bins, size_t max)
 {
-	const struct flow *f = &s->flows[flow];
-	size_t used = s->next < s->slots ? s->next : s->slots, i, b = 0;
+	size_t i, b = 0;
 	uint64_t sum = 0;
 
 	if (!per)
@@ -190,11 +190,11 @@ size_t stream_series(const struct stream *s, size_t flow, size_t per,
 			bins[b] = (struct stream_bin){ 0 };
 			sum = 0;
 		}
-		if (f->sent[i]) {
+		if (sent[i]) {
 			bins[b].sent++;
-			if (f->ok[i]) {
+			if (ok[i]) {
 				bins[b].received++;
-				sum += f->rtt[i];
+				sum += rtt[i];
 			}
 		}
 		if (i % per == per - 1 || i + 1 == used) {
@@ -204,6 +204,15 @@ size_t stream_series(const struct stream *s, size_t flow, size_t per,
 		}
 	}
 	return b;
+}
+
+size_t stream_series(const struct stream *s, size_t flow, size_t per,
+		     struct stream_bin *bins, size_t max)
+{
+	const struct flow *f = &s->flows[flow];
+	size_t used = s->next < s->slots ? s->next : s->slots;
+
+	return stream_bins(f->sent, f->ok, f->rtt, used, per, bins, max);
 }
 
 /* ---- Sockets ---------------------------------------------------------------- */

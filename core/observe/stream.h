@@ -86,6 +86,12 @@ struct stream_bin {
 size_t stream_series(const struct stream *s, size_t flow, size_t per,
 		     struct stream_bin *bins, size_t max);
 
+/* The binning itself, of used slots (send times in ns, 0: not sent;
+ * answered; round-trip times in ns), per slots a bin: pure, for tests. */
+size_t stream_bins(const uint64_t *sent, const uint8_t *ok,
+		   const uint64_t *rtt, size_t used, size_t per,
+		   struct stream_bin *bins, size_t max);
+
 /* Stops s and frees it with its sockets. */
 void stream_free(struct stream *s);
 

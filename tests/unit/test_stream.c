@@ -51,6 +51,33 @@ static void test_outage(void **state)
 	assert_float_equal(outage("", &count), 0, 1e-9);
 }
 
+static void test_bins(void **state)
+{
+	/* 7 slots, 3 to a bin: the last bin has one slot.  Slot 4 was not
+	 * sent (a skipped probe); slots 1 and 5 got no answer. */
+	const uint64_t sent[7] = { 1, 2, 3, 4, 0, 6, 7 };
+	const uint8_t ok[7] = { 1, 0, 1, 1, 0, 0, 1 };
+	const uint64_t rtt[7] = { 2 * MS, 0, 4 * MS, 1 * MS, 0, 0, 5 * MS };
+	struct stream_bin b[4];
+
+	assert_int_equal(stream_bins(sent, ok, rtt, 7, 3, b, 4), 3);
+	assert_int_equal(b[0].sent, 3);
+	assert_int_equal(b[0].received, 2);
+	assert_true(b[0].rtt > 0.00299 && b[0].rtt < 0.00301);
+	assert_int_equal(b[1].sent, 2);
+	assert_int_equal(b[1].received, 1);
+	assert_true(b[1].rtt > 0.00099 && b[1].rtt < 0.00101);
+	assert_int_equal(b[2].sent, 1);
+	assert_int_equal(b[2].received, 1);
+	/* No more bins than asked for; per 0 is one slot a bin. */
+	assert_int_equal(stream_bins(sent, ok, rtt, 7, 3, b, 2), 2);
+	assert_int_equal(stream_bins(sent, ok, rtt, 3, 0, b, 4), 3);
+	assert_int_equal(b[1].sent, 1);
+	assert_int_equal(b[1].received, 0);
+	assert_true(b[1].rtt == 0);
+	assert_int_equal(stream_bins(sent, ok, rtt, 0, 3, b, 4), 0);
+}
+
 static void test_opts(void **state)
 {
 	struct stream_opts o = { .proto = STREAM_ICMP, .rate = 10,
@@ -76,6 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outage),
+		cmocka_unit_test(test_bins),
 		cmocka_unit_test(test_opts),
 	};
 
