@@ -54,15 +54,13 @@ static int fstate_gc(lua_State *L)
 	return 0;
 }
 
-/* Pushes the fault state of the running network at index net, making it
- * when the network has none yet for its current emulation. */
-struct fstate *lfault_fstate_push(lua_State *L, int net)
+/* The fault state of network n (the userdata at net) for its current
+ * emulation pushed, or nothing and NULL when it has none. */
+static struct fstate *fstate_find(lua_State *L, int net, struct lnet *n)
 {
-	struct lnet *n = lnet_check(L, net);
 	struct fstate *st;
 
 	net = lua_absindex(L, net);
-	lnet_need_running(L, n);
 	lua_getfield(L, LUA_REGISTRYINDEX, FSTATES);
 	lua_pushvalue(L, net);
 	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
@@ -72,7 +70,23 @@ struct fstate *lfault_fstate_push(lua_State *L, int net)
 			return st;
 		}
 	}
-	lua_pop(L, 1);
+	lua_pop(L, 2);
+	return NULL;
+}
+
+/* Pushes the fault state of the running network at index net, making it
+ * when the network has none yet for its current emulation. */
+struct fstate *lfault_fstate_push(lua_State *L, int net)
+{
+	struct lnet *n = lnet_check(L, net);
+	struct fstate *st;
+
+	net = lua_absindex(L, net);
+	lnet_need_running(L, n);
+	st = fstate_find(L, net, n);
+	if (st)
+		return st;
+	lua_getfield(L, LUA_REGISTRYINDEX, FSTATES);
 	st = lua_newuserdatauv(L, sizeof(*st), 1);
 	memset(st, 0, sizeof(*st));
 	luaL_setmetatable(L, FSTATE_MT);
@@ -433,26 +447,6 @@ void lfault_open(lua_State *L)
 }
 
 /* ---- Changes to the running network (lchange.c) --------------------------- */
-
-/* The fault state of network n (the userdata at net) for its current
- * emulation pushed, or nothing and NULL when it has none. */
-static struct fstate *fstate_find(lua_State *L, int net, struct lnet *n)
-{
-	struct fstate *st;
-
-	net = lua_absindex(L, net);
-	lua_getfield(L, LUA_REGISTRYINDEX, FSTATES);
-	lua_pushvalue(L, net);
-	if (lua_rawget(L, -2) == LUA_TUSERDATA) {
-		st = lua_touserdata(L, -1);
-		if (st->emu == n->emu && st->started == n->started) {
-			lua_remove(L, -2);
-			return st;
-		}
-	}
-	lua_pop(L, 2);
-	return NULL;
-}
 
 const char *lfault_busy(lua_State *L, int net, struct lnet *n)
 {

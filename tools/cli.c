@@ -1,6 +1,7 @@
 /* The helpers every command of the lunet CLI shares: messages, the
  * options common to commands, and build progress on the terminal. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/engine/engine.h"
 #include "tools/cli.h"
@@ -313,4 +315,33 @@ int cli_plain_opts(int argc, char **argv, const char *cmd, int max)
 		cli_bad_args(cmd, "unexpected argument '%s'",
 			     argv[optind + max]);
 	return optind;
+}
+
+int cli_make_dir(const char *path)
+{
+	char buf[4096], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return cli_fail("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+long long cli_pick_seed(void)
+{
+	unsigned int v = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
+		v = (unsigned int)time(NULL) ^ (unsigned int)getpid() << 8;
+	if (fd >= 0)
+		close(fd);
+	return v & 0x7fffffff;
 }

@@ -141,6 +141,12 @@ int cli_ctl_line_text(const char *name, const char *line, char **text);
 int cli_ctl_capture(const char *name, const char *line, char **text,
 		    char **errtext);
 
+/* Makes directory path and its parents (0755); returns 0 or 1 after
+ * saying why.  A seed for a run that was given none, from
+ * /dev/urandom: 0 to 2^31 - 1. */
+int cli_make_dir(const char *path);
+long long cli_pick_seed(void);
+
 /* "lunet apply" (tools/cmd_apply.c). */
 int cmd_apply(int argc, char **argv);
 

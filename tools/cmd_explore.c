@@ -27,35 +27,6 @@ struct explore_opts {
 	bool random;
 };
 
-static int make_dir(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return cli_fail("%s: %s", path, strerror(errno));
-	return 0;
-}
-
-static long long pick_seed(void)
-{
-	unsigned int v = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
-		v = (unsigned int)time(NULL) ^ (unsigned int)getpid() << 8;
-	if (fd >= 0)
-		close(fd);
-	return v & 0x7fffffff;
-}
-
 /* A duration as lunet takes them: 90, "90s", "2m", "500ms". */
 static double parse_duration(const char *s)
 {
@@ -148,7 +119,7 @@ static int parse(int argc, char **argv, struct explore_opts *o)
 	}
 	o->file = argv[optind];
 	if (o->seed < 0)
-		o->seed = pick_seed();
+		o->seed = cli_pick_seed();
 	return 0;
 }
 
@@ -182,7 +153,7 @@ int cmd_explore(int argc, char **argv)
 		return 1;
 	if (access(o.file, R_OK) < 0)
 		return cli_fail("%s: %s", o.file, strerror(errno));
-	if (cli_need_root() || intr_install() || make_dir(o.out))
+	if (cli_need_root() || intr_install() || cli_make_dir(o.out))
 		return 1;
 	L = script_new(&err);
 	if (!L)

@@ -257,35 +257,6 @@ static int write_junit(const char *path, const struct totals *t)
 	return 0;
 }
 
-static int make_dir(const char *path)
-{
-	char buf[4096], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return cli_fail("%s: %s", path, strerror(errno));
-	return 0;
-}
-
-static long long pick_seed(void)
-{
-	unsigned int v = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
-		v = (unsigned int)time(NULL) ^ (unsigned int)getpid() << 8;
-	if (fd >= 0)
-		close(fd);
-	return v & 0x7fffffff;
-}
-
 static int parse(int argc, char **argv, struct test_opts *o)
 {
 	static const struct option longopts[] = {
@@ -349,7 +320,7 @@ static int parse(int argc, char **argv, struct test_opts *o)
 	if (optind == argc)
 		cli_usage_exit("test");
 	if (o->seed < 0)
-		o->seed = pick_seed();
+		o->seed = cli_pick_seed();
 	return 0;
 }
 
@@ -370,9 +341,9 @@ int cmd_test(int argc, char **argv)
 	if (!rc && (cli_need_root() || intr_install()))
 		rc = 1;
 	if (!rc && o.artifacts)
-		rc = make_dir(o.artifacts);
+		rc = cli_make_dir(o.artifacts);
 	if (!rc && o.report)
-		rc = make_dir(o.report);
+		rc = cli_make_dir(o.report);
 	if (rc)
 		goto out;
 	printf("TAP version 13\n# lunet test: seed %lld (repeat with --seed "

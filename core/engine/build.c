@@ -362,8 +362,6 @@ int emu_configure_ports(struct emu *e, struct nl_batch *b, uint32_t node,
 	const struct topo *t = e->topo;
 	const struct topo_node *n = &t->nodes[node];
 	bool sw = n->kind == TOPO_SWITCH;
-	struct nl_fail f;
-	struct nl *nl;
 	uint32_t i;
 	int rc = 0;
 
@@ -382,16 +380,7 @@ int emu_configure_ports(struct emu *e, struct nl_batch *b, uint32_t node,
 	}
 	if (rc)
 		return err_set(err, rc, "node %s: %s", n->name, strerror(-rc));
-	nl = emu_open_in_node(e, node, &rc);
-	if (!nl)
-		return err_set(err, rc, "node %s: cannot enter: %s", n->name,
-			       strerror(-rc));
-	rc = nl_batch_send(nl, b, &f);
-	nl_close(nl);
-	if (rc && f.tag == UINT32_MAX)
-		return err_set(err, rc, "node %s: netlink: %s", n->name,
-			       strerror(-rc));
-	return rc ? emu_node_fail(err, t, node, &f) : 0;
+	return emu_node_send(e, node, b, err);
 }
 
 int emu_configure_node(struct emu *e, struct nl_batch *b, uint32_t node,

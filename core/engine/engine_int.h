@@ -134,6 +134,11 @@ struct nl *emu_open_in_node(struct emu *e, uint32_t node, int *rc);
 int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
 		   const unsigned char *down, bool replace);
 
+/* Sends b from inside node; what the kernel refused, named
+ * (emu_node_fail()).  Returns 0 or -errno with err set. */
+int emu_node_send(struct emu *e, uint32_t node, struct nl_batch *b,
+		  struct err *err);
+
 /* The sentence for request f of node's batch that the kernel refused
  * ("node r1: route 3: Network is unreachable (extack text)"). */
 int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,

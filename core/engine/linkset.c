@@ -37,8 +37,6 @@ static int links_node(struct emu *e, struct nl_batch *b, uint32_t node,
 {
 	const struct topo *t = e->topo;
 	const struct topo_node *n = &t->nodes[node];
-	struct nl_fail f;
-	struct nl *nl;
 	uint32_t k;
 	int rc = 0;
 
@@ -53,16 +51,7 @@ static int links_node(struct emu *e, struct nl_batch *b, uint32_t node,
 		rc = emu_add_routes(b, t, node, e->down, true);
 	if (rc)
 		return err_set(err, rc, "node %s: %s", n->name, strerror(-rc));
-	nl = emu_open_in_node(e, node, &rc);
-	if (!nl)
-		return err_set(err, rc, "node %s: cannot enter: %s", n->name,
-			       strerror(-rc));
-	rc = nl_batch_send(nl, b, &f);
-	nl_close(nl);
-	if (rc && f.tag == UINT32_MAX)
-		return err_set(err, rc, "node %s: netlink: %s", n->name,
-			       strerror(-rc));
-	return rc ? emu_node_fail(err, t, node, &f) : 0;
+	return emu_node_send(e, node, b, err);
 }
 
 /* A port that comes up before its peer gets its queue only when the

@@ -136,3 +136,23 @@ int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
 	return emu_fail_msg(err, what, f);
 }
 
+
+int emu_node_send(struct emu *e, uint32_t node, struct nl_batch *b,
+		  struct err *err)
+{
+	const char *name = e->topo->nodes[node].name;
+	struct nl_fail f;
+	struct nl *nl;
+	int rc;
+
+	nl = emu_open_in_node(e, node, &rc);
+	if (!nl)
+		return err_set(err, rc, "node %s: cannot enter: %s", name,
+			       strerror(-rc));
+	rc = nl_batch_send(nl, b, &f);
+	nl_close(nl);
+	if (rc && f.tag == UINT32_MAX)
+		return err_set(err, rc, "node %s: netlink: %s", name,
+			       strerror(-rc));
+	return rc ? emu_node_fail(err, e->topo, node, &f) : 0;
+}

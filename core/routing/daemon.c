@@ -429,12 +429,33 @@ static int write_parts(const struct topo *t, uint32_t n, const char *dir,
 	return rc;
 }
 
+/* Router n's whole config from the plan, as dir/frr.conf or
+ * dir/bird.conf. */
+static int write_config(const struct topo *t, uint32_t n, const char *dir,
+			struct err *err)
+{
+	bool frr = t->nodes[n].routing->daemon == TOPO_DAEMON_FRR;
+	char path[SUBPATHSIZ], *conf = NULL;
+	int rc;
+
+	rc = make_config(t, n, dir, &conf, err);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", dir, frr ? "frr.conf" :
+							 "bird.conf");
+	rc = write_file(path, conf, frr ? 0644 : 0600);
+	free(conf);
+	if (rc)
+		return err_set(err, rc, "router %s: cannot write %s: %s",
+			       t->nodes[n].name, path, strerror(-rc));
+	return 0;
+}
+
 int routing_node_spawn(const struct topo *t, uint32_t n, struct err *err)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
 	char dir[ROUTING_PATHSIZ], path[SUBPATHSIZ];
 	const char *names[DAEMONS_MAX];
-	char *conf = NULL;
 	bool frr, own;
 	int count, rc;
 
@@ -449,21 +470,18 @@ int routing_node_spawn(const struct topo *t, uint32_t n, struct err *err)
 	if (rc)
 		return err_set(err, rc, "router %s: cannot make %s: %s",
 			       t->nodes[n].name, dir, strerror(-rc));
-	rc = make_config(t, n, dir, &conf, err);
+	rc = write_config(t, n, dir, err);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "%s/%s", dir, frr ? "frr.conf" :
-							 "bird.conf");
-	rc = write_file(path, conf, frr ? 0644 : 0600);
-	free(conf);
-	if (!rc && frr) {
+	if (frr) {
 		snprintf(path, sizeof(path), "%s/vtysh.conf", dir);
 		rc = write_file(path, "service integrated-vtysh-config\n",
 				0644);
+		if (rc)
+			return err_set(err, rc, "router %s: cannot write %s: "
+				       "%s", t->nodes[n].name, path,
+				       strerror(-rc));
 	}
-	if (rc)
-		return err_set(err, rc, "router %s: cannot write %s: %s",
-			       t->nodes[n].name, path, strerror(-rc));
 	if (!frr)
 		return start_bird(t, n, dir, err);
 	if (own)
@@ -497,10 +515,9 @@ int routing_node_load(const struct topo *t, uint32_t n, struct err *err)
 int routing_node_reload(const struct topo *t, uint32_t n, struct err *err)
 {
 	const struct topo_routing *r = t->nodes[n].routing;
-	char dir[ROUTING_PATHSIZ], path[SUBPATHSIZ], ctl[SUBPATHSIZ];
+	char dir[ROUTING_PATHSIZ], ctl[SUBPATHSIZ];
 	char *argv[] = { BIRDC, "-s", ctl, "configure", NULL };
 	const char *names[DAEMONS_MAX];
-	char *conf = NULL;
 	bool frr;
 	int rc;
 
@@ -508,20 +525,12 @@ int routing_node_reload(const struct topo *t, uint32_t n, struct err *err)
 		return 0;
 	frr = r->daemon == TOPO_DAEMON_FRR;
 	rc = routing_dir(t, n, dir, sizeof(dir));
-	if (!rc)
-		rc = make_config(t, n, dir, &conf, err);
-	else
-		err_set(err, rc, "router %s: %s", t->nodes[n].name,
-			strerror(-rc));
+	if (rc)
+		return err_set(err, rc, "router %s: %s", t->nodes[n].name,
+			       strerror(-rc));
+	rc = write_config(t, n, dir, err);
 	if (rc)
 		return rc;
-	snprintf(path, sizeof(path), "%s/%s", dir, frr ? "frr.conf" :
-							 "bird.conf");
-	rc = write_file(path, conf, frr ? 0644 : 0600);
-	free(conf);
-	if (rc)
-		return err_set(err, rc, "router %s: cannot write %s: %s",
-			       t->nodes[n].name, path, strerror(-rc));
 	/* A daemon started again (node:recover()) reads its part. */
 	if (frr && reads_own(r))
 		rc = write_parts(t, n, dir, names, daemons(t, n, names), err);
