@@ -58,8 +58,8 @@ static bool nh_up(const struct emu *e, uint32_t node,
 }
 
 /* Node's routes made those of want's node w, from those of have's node h:
- * each wanted one replaced, each one no longer wanted deleted.  One
- * batch, sent from inside the node. */
+ * each wanted one replaced, in one batch sent from inside the node; then
+ * each one no longer wanted deleted, in another. */
 static int routes_sync(struct emu *e, struct nl_batch *b, uint32_t node,
 		       const struct topo_route_snap *want, uint32_t w,
 		       const struct topo_route_snap *have, uint32_t h,
@@ -68,8 +68,6 @@ static int routes_sync(struct emu *e, struct nl_batch *b, uint32_t node,
 	const char *name = e->topo->nodes[node].name;
 	struct rtnl_nexthop nh[64];
 	struct nlmsghdr *nlh;
-	struct nl_fail f;
-	struct nl *nl;
 	uint32_t r, k;
 	size_t nnh;
 	int rc = 0;
@@ -97,32 +95,27 @@ static int routes_sync(struct emu *e, struct nl_batch *b, uint32_t node,
 				   NLM_F_REPLACE;
 		rc = nl_batch_push(b, nlh, TAG_ROUTE | r);
 	}
-	for (r = 0; have && r < have->count[h] && !rc; r++) {
+	if (!rc && nl_batch_count(b))
+		rc = emu_node_send(e, node, b, err);
+	else if (rc)
+		return err_set(err, rc, "node %s: %s", name, strerror(-rc));
+	if (rc || !have)
+		return rc;
+	nl_batch_reset(b);
+	for (r = 0; r < have->count[h] && !rc; r++) {
 		const struct topo_snap_route *x = &have->r[have->first[h] + r];
 
-		if (topo_snap_has(want, w, x->dst, x->plen))
-			continue;
-		/* Tagged apart: a route already gone with its interface is
-		 * no failure. */
-		rc = PUSH(b, rtnl_route_del(TAIL(b), x->dst, x->plen),
-			  TAG_LO + 1);
+		if (!topo_snap_has(want, w, x->dst, x->plen))
+			rc = PUSH(b, rtnl_route_del(TAIL(b), x->dst, x->plen),
+				  TAG_ROUTE | r);
 	}
 	if (rc)
 		return err_set(err, rc, "node %s: %s", name, strerror(-rc));
 	if (!nl_batch_count(b))
 		return 0;
-	nl = emu_open_in_node(e, node, &rc);
-	if (!nl)
-		return err_set(err, rc, "node %s: cannot enter: %s", name,
-			       strerror(-rc));
-	rc = nl_batch_send(nl, b, &f);
-	nl_close(nl);
-	if (rc && f.tag == TAG_LO + 1 && rc == -ESRCH)
-		rc = 0;
-	if (rc && f.tag == UINT32_MAX)
-		return err_set(err, rc, "node %s: netlink: %s", name,
-			       strerror(-rc));
-	return rc ? emu_node_fail(err, e->topo, node, &f) : 0;
+	/* A route already gone with its interface is no failure. */
+	rc = emu_node_send(e, node, b, err);
+	return rc == -ESRCH ? 0 : rc;
 }
 
 /* The routes of every node that had routes in old (node o is now node
