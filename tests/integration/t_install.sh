@@ -94,7 +94,7 @@ expect_completion "$(help_commands)" ""
 expect_completion "doctor down" d
 expect_completion "--help --version" --
 # Options come from the binary's help.
-expect_completion "--name --quiet --topo --machines --push --help" run --
+expect_completion "--name --quiet --topo --machines --push --events --help" run --
 expect_completion "--write" capture manchk --w
 expect_completion "--json" stats x --js
 # Generators and their options, as lua/lib/topo.lua has them.
