@@ -470,14 +470,11 @@ static void test_route_single(void **state)
 static void test_link_set_mtu(void **state)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh = rtnl_link_set_mtu(buf, sizeof(buf), 7, 9000);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 	struct attrs top;
 
-	nlh = rtnl_link_set_mtu(buf, sizeof(buf), 7, 9000);
-	assert_non_null(nlh);
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
-	ifm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(ifm->ifi_index, 7);
 	assert_int_equal(ifm->ifi_change, 0); /* up or down, it stays */
 	attrs_parse(nlh, sizeof(struct ifinfomsg), &top);
@@ -491,15 +488,12 @@ static void test_link_set_mtu(void **state)
 static void test_route_del(void **state)
 {
 	char buf[BUF_SIZE];
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh = rtnl_route_del(buf, sizeof(buf), 0x0a000100, 24);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct attrs top;
 
-	nlh = rtnl_route_del(buf, sizeof(buf), 0x0a000100, 24);
-	assert_non_null(nlh);
 	assert_int_equal(nlh->nlmsg_type, RTM_DELROUTE);
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
-	rtm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(rtm->rtm_family, AF_INET);
 	assert_int_equal(rtm->rtm_dst_len, 24);
 	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
@@ -507,12 +501,10 @@ static void test_route_del(void **state)
 	attrs_parse(nlh, sizeof(struct rtmsg), &top);
 	assert_int_equal(top.count, 1);
 	assert_in_addr(&top, RTA_DST, "10.0.1.0");
-
-	/* The default route: no RTA_DST. */
-	nlh = rtnl_route_del(buf, sizeof(buf), 0, 0);
-	attrs_parse(nlh, sizeof(struct rtmsg), &top);
+	/* The default route: no RTA_DST; a /33 is no prefix. */
+	attrs_parse(rtnl_route_del(buf, sizeof(buf), 0, 0),
+		    sizeof(struct rtmsg), &top);
 	assert_int_equal(top.count, 0);
-
 	errno = 0;
 	assert_null(rtnl_route_del(buf, sizeof(buf), 0, 33));
 	assert_int_equal(errno, EINVAL);
