@@ -216,27 +216,14 @@ static int make_links(struct emu *e, uint32_t from, struct err *err)
 static void unmake_links(struct emu *e, uint32_t onodes, uint32_t from)
 {
 	const struct topo *t = e->topo;
-	struct nl_batch *b = nl_batch_new(4096);
-	struct nl_fail f;
-	struct nl *nl;
 	uint32_t l, n;
-	int rc;
 
-	for (l = from; b && l < t->nlinks; l++) {
+	for (l = from; l < t->nlinks; l++) {
 		n = topo_link_node(t, l, 0);
-		if (n >= onodes || topo_link_node(t, l, 1) >= onodes)
-			continue;
-		nl = emu_open_in_node(e, n, &rc);
-		if (!nl)
-			continue;
-		nl_batch_reset(b);
-		if (!PUSH(b, rtnl_link_del(TAIL(b),
-					   topo_port_ifindex(t,
-						t->links[l].port[0])), l))
-			nl_batch_send(nl, b, &f);
-		nl_close(nl);
+		if (n < onodes && topo_link_node(t, l, 1) < onodes)
+			emu_node_link_del(e, n, topo_port_ifindex(t,
+						t->links[l].port[0]));
 	}
-	nl_batch_free(b);
 }
 
 static int grow_build(struct emu *e, uint32_t onodes, uint32_t olinks,

@@ -366,30 +366,18 @@ int emu_start(struct topo *t, const struct emu_opts *opts, struct emu **out,
 static void unbind_vxlan(struct emu *e)
 {
 	const struct topo *t = e->topo;
-	struct nl_batch *b = nl_batch_new(4096);
-	struct nl_fail f;
-	struct nl *nl;
 	uint32_t l, node;
-	int side, rc;
+	int side;
 
-	for (l = 0; b && l < t->nlinks; l++) {
+	for (l = 0; l < t->nlinks; l++) {
 		if (!emu_link_cut(e, l))
 			continue;
 		side = emu_local(e, topo_link_node(t, l, 0)) ? 0 : 1;
 		node = topo_link_node(t, l, side);
-		if (!emu_local(e, node) || !e->made[node])
-			continue;
-		nl = emu_open_in_node(e, node, &rc);
-		if (!nl)
-			continue;
-		nl_batch_reset(b);
-		if (!PUSH(b, rtnl_link_del(TAIL(b),
-					   topo_port_ifindex(t,
-						t->links[l].port[side])), l))
-			nl_batch_send(nl, b, &f);
-		nl_close(nl);
+		if (emu_local(e, node) && e->made[node])
+			emu_node_link_del(e, node, topo_port_ifindex(t,
+						t->links[l].port[side]));
 	}
-	nl_batch_free(b);
 }
 
 int emu_stop(struct emu *e, struct err *err)

@@ -139,6 +139,10 @@ int emu_add_routes(struct nl_batch *b, const struct topo *t, uint32_t node,
 int emu_node_send(struct emu *e, uint32_t node, struct nl_batch *b,
 		  struct err *err);
 
+/* Deletes interface ifindex in node (a veth takes its peer with it);
+ * gone already is no failure.  Returns 0 or -errno. */
+int emu_node_link_del(struct emu *e, uint32_t node, int ifindex);
+
 /* The sentence for request f of node's batch that the kernel refused
  * ("node r1: route 3: Network is unreachable (extack text)"). */
 int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,

@@ -127,9 +127,11 @@ int emu_node_fail(struct err *err, const struct topo *t, uint32_t node,
 	else if (f->tag & TAG_ROUTE)
 		snprintf(what, sizeof(what), "node %s: route %u", n->name,
 			 f->tag & ~TAG_ROUTE);
-	else
+	else if (f->tag < n->nports)
 		snprintf(what, sizeof(what), "node %s: interface %s", n->name,
 			 t->ports[n->ports[f->tag]].ifname);
+	else
+		snprintf(what, sizeof(what), "node %s", n->name);
 	if (f->error == -EOPNOTSUPP && n->kind == TOPO_SWITCH)
 		return err_set(err, f->error,
 			       "%s: the kernel lacks bridge support", what);
@@ -155,4 +157,19 @@ int emu_node_send(struct emu *e, uint32_t node, struct nl_batch *b,
 		return err_set(err, rc, "node %s: netlink: %s", name,
 			       strerror(-rc));
 	return rc ? emu_node_fail(err, e->topo, node, &f) : 0;
+}
+
+int emu_node_link_del(struct emu *e, uint32_t node, int ifindex)
+{
+	struct nl_batch *b = nl_batch_new(1024);
+	struct err ignore;
+	int rc;
+
+	if (!b)
+		return -ENOMEM;
+	rc = PUSH(b, rtnl_link_del(TAIL(b), ifindex), 0);
+	if (!rc)
+		rc = emu_node_send(e, node, b, &ignore);
+	nl_batch_free(b);
+	return rc == -ENODEV ? 0 : rc;
 }
