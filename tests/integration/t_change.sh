@@ -106,6 +106,37 @@ need "^full	false	.*switch s1 has 1024 ports; a Linux bridge takes at most 1023"
 need "^same	1024	nil	true$"
 assert_clean "$e"
 
+# A growth the kernel refuses is undone: a namespace lunet did not make
+# stands where a new node's would go; the change fails naming it, the
+# other new node and its veth are taken away, the stranger's namespace
+# is left alone.
+e=$(emu_name undo)
+ip netns add "lunet-$e-hx"
+at_exit "ip netns del lunet-$e-hx"
+f=$(topo undo.lua <<'EOF'
+local net = lunet.network("u")
+local s1 = net:switch("s1")
+net:link(net:host("h1"), s1)
+net:start()
+local ok, err = pcall(net.change, net, function()
+  net:link(net:host("h8"), s1)
+  net:link(net:host("hx"), s1)
+end)
+print("refused", ok, err)
+print("left", #net:nodes(), net:node("h8"),
+  (net:node("s1"):cmd("ip -o link show"):gsub("[^\n]*\n", "x")))
+net:link(net:host("h2"), s1)
+print("after", net:ping("h1", "h2"))
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^refused	false	.*namespace /run/netns/lunet-$e-hx already exists and is not this emulation's"
+need "^left	2	nil	xxx$"
+need "^after	true"
+[ -e "/run/netns/lunet-$e-hx" ] || fail "lunet removed a namespace it did not make"
+[ ! -e "/run/netns/lunet-$e-h8" ] || fail "h8's namespace is still there"
+assert_clean "$e"
+
 # net:change(): a rack added at once and removed at once; an error in
 # the function takes its additions back; every change is an event.
 e=$(emu_name batch)
