@@ -135,6 +135,7 @@ need "^left	2	nil	xxx$"
 need "^after	true"
 [ -e "/run/netns/lunet-$e-hx" ] || fail "lunet removed a namespace it did not make"
 [ ! -e "/run/netns/lunet-$e-h8" ] || fail "h8's namespace is still there"
+ip netns del "lunet-$e-hx"
 assert_clean "$e"
 
 # net:change(): a rack added at once and removed at once; an error in
