@@ -36,13 +36,6 @@ int emu_change_check(const struct emu *e, bool removal, struct err *err)
 			       "network '%s' runs across machines: changing "
 			       "it while it runs is not supported yet",
 			       e->topo->name);
-	/* Impairments are kept per link end, in a BPF map and relay ports
-	 * made for the links there were. */
-	if (removal && e->imp)
-		return err_set(err, -EOPNOTSUPP,
-			       "network '%s' has had impairments: removing "
-			       "nodes and links from it while it runs is not "
-			       "supported yet", e->topo->name);
 	return 0;
 }
 
@@ -488,6 +481,8 @@ int emu_shrunk(struct emu *e, const struct topo_map *m,
 		if (m->node[e->routed[i]] != TOPO_NONE)
 			e->routed[k++] = m->node[e->routed[i]];
 	e->nrouted = k;
+	if (emu_impair_follow(e, m->link, m->nlinks))
+		return err_set(err, -ENOMEM, "out of memory");
 	/* Before anything goes: deleting an interface takes every route
 	 * through it with it, multipath routes whole. */
 	return routes_update(e, old, m->node, err);

@@ -64,9 +64,9 @@ struct emu_opts {
  * model: the caller changes e's topology (topo/topo.h) and plans it again
  * with topo_keep_plan() first, so nothing that runs is renumbered.
  *
- * emu_change_check(): 0 when e can be changed while it runs, else
- * -EOPNOTSUPP with err saying why (across machines; a removal from a
- * network that has had impairments).
+ * emu_change_check(): 0 when e can be changed while it runs (removal
+ * says whether to remove), else -EOPNOTSUPP with err saying why (across
+ * machines).
  * emu_grow(): the nodes from onodes on and the links from olinks on are
  * new: builds them, and rewrites the routes of the nodes whose routes
  * differ from old (topo/change.h, taken before the change).  On failure

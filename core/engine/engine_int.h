@@ -152,6 +152,11 @@ int emu_fail_msg(struct err *err, const char *what, const struct nl_fail *f);
 
 /* impair.c */
 void emu_impair_free(struct emu *e);
+/* The impairments' slots follow a change of the links (map: old link ->
+ * new, TOPO_NONE for gone, nold of them); a gone link's ends are
+ * cleared.  Links added since the first impairment have none: they
+ * cannot be impaired.  Returns 0 or -ENOMEM. */
+int emu_impair_follow(struct emu *e, const uint32_t *map, uint32_t nold);
 /* In a forked child that takes e over: the relay's thread again. */
 void emu_impair_forked(struct emu *e);
 /* "/run/netns/lunet-<emu>-+relay", the namespace of the relay ports. */

@@ -42,6 +42,12 @@ struct emu_impair {
 	unsigned char *has;       /* per end: END_* */
 	struct impair_spec *spec; /* per end */
 	struct relay *relay;
+	/* Per link: the slot of its ends (ends 2 * slot and 2 * slot + 1),
+	 * TOPO_NONE for a link added since the map was made.  A link keeps
+	 * its slot when links before it are removed, because each end's
+	 * program has its end's number built in. */
+	uint32_t *slot;
+	uint32_t nlinks;
 };
 
 /* ---- paths ------------------------------------------------------------- */
@@ -112,6 +118,7 @@ int impair_spec_supported(const struct impair_spec *s, struct err *err)
 static struct emu_impair *imp_get(struct emu *e, int *rc)
 {
 	struct emu_impair *m = e->imp;
+	uint32_t i;
 
 	if (m)
 		return m;
@@ -123,17 +130,22 @@ static struct emu_impair *imp_get(struct emu *e, int *rc)
 	m->nends = 2 * e->topo->nlinks;
 	m->has = calloc(m->nends ? m->nends : 1, 1);
 	m->spec = calloc(m->nends ? m->nends : 1, sizeof(*m->spec));
+	m->nlinks = e->topo->nlinks;
+	m->slot = malloc((m->nlinks + 1) * sizeof(*m->slot));
 	m->map = bpf_array_new("lunet_impair", sizeof(struct impair_cfg),
 			       m->nends);
-	if (!m->has || !m->spec || m->map < 0) {
+	if (!m->has || !m->spec || !m->slot || m->map < 0) {
 		*rc = m->map < 0 ? m->map : -ENOMEM;
 		if (m->map >= 0)
 			close(m->map);
 		free(m->has);
 		free(m->spec);
+		free(m->slot);
 		free(m);
 		return NULL;
 	}
+	for (i = 0; i < m->nlinks; i++)
+		m->slot[i] = i;
 	e->imp = m;
 	return m;
 }
@@ -148,8 +160,55 @@ void emu_impair_free(struct emu *e)
 	close(m->map);
 	free(m->has);
 	free(m->spec);
+	free(m->slot);
 	free(m);
 	e->imp = NULL;
+}
+
+/* The end of link's side, or -1 for a link the map has no slot for. */
+static int64_t end_id(const struct emu_impair *m, uint32_t link, int side)
+{
+	if (link >= m->nlinks || m->slot[link] == TOPO_NONE)
+		return -1;
+	return 2 * (int64_t)m->slot[link] + side;
+}
+
+int emu_impair_follow(struct emu *e, const uint32_t *map, uint32_t nold)
+{
+	struct emu_impair *m = e->imp;
+	uint32_t *slot, i, n = e->topo->nlinks;
+	int side;
+
+	if (!m)
+		return 0;
+	slot = malloc((n + 1) * sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		slot[i] = TOPO_NONE;
+	for (i = 0; i < m->nlinks; i++) {
+		if (!map) {
+			slot[i] = m->slot[i];
+			continue;
+		}
+		if (i < nold && map[i] != TOPO_NONE) {
+			slot[map[i]] = m->slot[i];
+			continue;
+		}
+		/* Gone: its ends relay nothing any more. */
+		for (side = 0; side < 2 && m->slot[i] != TOPO_NONE; side++) {
+			uint32_t id = 2 * m->slot[i] + (uint32_t)side;
+
+			if (m->has[id] & END_RELAY)
+				relay_set(m->relay, id, NULL);
+			m->has[id] = 0;
+			memset(&m->spec[id], 0, sizeof(m->spec[id]));
+		}
+	}
+	free(m->slot);
+	m->slot = slot;
+	m->nlinks = n;
+	return 0;
 }
 
 void emu_impair_forked(struct emu *e)
@@ -425,7 +484,6 @@ static void end_of(const struct topo *t, uint32_t link, uint32_t side,
 
 	x->link = link;
 	x->side = side;
-	x->id = 2 * link + side;
 	x->node = a->node;
 	x->k = a->index;
 	x->ifindex = TOPO_IFINDEX_PORT0 + (int)a->index;
@@ -469,7 +527,7 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 	m = imp_get(e, &rc);
 	if (!m)
 		return err_set(err, rc, "impairments: %s", strerror(-rc));
-	if (2 * link + 1 >= m->nends)
+	if (end_id(m, link, 0) < 0)
 		return err_set(err, -EOPNOTSUPP,
 			       "%s: added after the network's first "
 			       "impairment; impairing it is not supported yet",
@@ -482,6 +540,7 @@ int emu_impair(struct emu *e, uint32_t link, int from,
 		if (from >= 0 && (uint32_t)from != side)
 			continue;
 		end_of(e->topo, link, side, &x, what, sizeof(what));
+		x.id = (uint32_t)end_id(m, link, (int)side);
 		rc = end_apply(e, m, b, &x, &s, err);
 		if (!rc)
 			m->spec[x.id] = s;
@@ -497,13 +556,13 @@ int emu_impair_get(struct emu *e, uint32_t link, int side,
 		return emu_remote_impair_get(e, link, side, s, c);
 	struct impair_cfg cfg;
 	struct relay_stats rs;
-	uint32_t id = 2 * link + (uint32_t)side;
+	int64_t id;
 
 	memset(s, 0, sizeof(*s));
 	memset(c, 0, sizeof(*c));
 	if (link >= e->topo->nlinks || side < 0 || side > 1)
 		return -EINVAL;
-	if (!e->imp || id >= e->imp->nends)
+	if (!e->imp || (id = end_id(e->imp, link, side)) < 0)
 		return 0;
 	*s = e->imp->spec[id];
 	if ((e->imp->has[id] & END_BPF) &&

@@ -138,6 +138,42 @@ need "^after	true"
 ip netns del "lunet-$e-hx"
 assert_clean "$e"
 
+# Impairments and removals: a link before an impaired one is removed and
+# the impaired one keeps its delay (its programs keep their slots), can
+# be changed, is put back by the reset; a link added since the first
+# impairment cannot be impaired, and says so.
+e=$(emu_name imp)
+f=$(topo imp.lua <<'EOF'
+local net = lunet.network("ir")
+local s1 = net:switch("s1")
+net:link(net:host("h1"), s1)
+net:link(net:host("h2"), s1)
+net:link(net:host("h3"), s1, { delay = "20ms" })
+net:start()
+local function rtt(a, b) local ok, ms = net:ping(a, b); return ok and ms or -1 end
+rtt("h1", "h3")
+print("before", rtt("h1", "h3") > 39)
+net:node("h2"):remove()
+print("after", rtt("h1", "h3") > 39, net:link_between("h3", "s1"):impairments().a.delay)
+net:link_between("h3", "s1"):impair{ delay = "40ms" }
+print("changed", rtt("h1", "h3") > 79)
+net:link(net:host("h9"), s1)
+print("new", rtt("h1", "h9") < 10, pcall(function()
+  net:link_between("h9", "s1"):impair{ delay = "5ms" }
+end))
+net:reset()
+local r = rtt("h1", "h3")
+print("reset", r > 39 and r < 79)
+EOF
+)
+expect_ok "$LUNET" run -n "$e" "$f"
+need "^before	true$"
+need "^after	true	0.02$"
+need "^changed	true$"
+need "^new	true	false	.*added after the network's first impairment"
+need "^reset	true$"
+assert_clean "$e"
+
 # net:change(): a rack added at once and removed at once; an error in
 # the function takes its additions back; every change is an event.
 e=$(emu_name batch)
