@@ -57,7 +57,7 @@ void lchange_added(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 	if (onodes == t->nnodes && olinks == t->nlinks)
 		return;
 	err_clear(&err);
-	rc = emu_change_check(n->emu, false, &err);
+	rc = emu_change_check(n->emu, &err);
 	/* The routes as they run: the plan is still the old one, the
 	 * additions have none yet. */
 	if (!rc && topo_snap_take(t, &old))
@@ -137,27 +137,38 @@ void lchange_grew(lua_State *L, int net, struct lnet *n, uint32_t onodes,
 static void pending_remove(lua_State *L, int net, struct lnet *n,
 			   bool apply);
 
-/* Whether net:change() asked for removals that would be refused: err
- * says why. */
+/* Whether removing anything from n is refused now (what: the sentence's
+ * start); err says why. */
+static bool removal_refused(lua_State *L, int net, struct lnet *n,
+			    const char *what, struct err *err)
+{
+	const char *busy;
+	struct err why;
+	int rc;
+
+	err_clear(err);
+	rc = emu_change_check(n->emu, &why);
+	if (rc) {
+		err_set(err, rc, "%s: %s", what, why.msg);
+		return true;
+	}
+	busy = lfault_busy(L, net, n);
+	if (busy)
+		err_set(err, -EBUSY, "%s: %s in network '%s': heal them "
+			"(net:heal(), net:reset()) before removing anything",
+			what, busy, n->topo->name);
+	return busy != NULL;
+}
+
+/* Whether net:change() asked for removals that would be refused. */
 static bool removals_refused(lua_State *L, int net, struct lnet *n,
 			     struct err *err)
 {
-	const char *busy;
 	bool any;
 
 	any = lua_getfield(L, LUA_REGISTRYINDEX, PENDING_RM) == LUA_TTABLE;
 	lua_pop(L, 1);
-	if (!any)
-		return false;
-	err_clear(err);
-	if (emu_change_check(n->emu, true, err))
-		return true;
-	busy = lfault_busy(L, net, n);
-	if (busy)
-		err_set(err, -EBUSY, "removing: %s in network '%s': heal "
-			"them (net:heal(), net:reset()) before removing "
-			"anything", busy, n->topo->name);
-	return busy != NULL;
+	return any && removal_refused(L, net, n, "removing", err);
 }
 
 /* net:change(fn): fn runs, and what it adds to and removes from the
@@ -212,17 +223,11 @@ int lchange_net_change(lua_State *L)
 static void removal_check(lua_State *L, int net, struct lnet *n,
 			  const char *what)
 {
-	const char *busy;
 	struct err err;
 
 	lnet_need_running(L, n);
-	if (emu_change_check(n->emu, true, &err))
-		luaL_error(L, "%s: %s", what, err.msg);
-	busy = lfault_busy(L, net, n);
-	if (busy)
-		luaL_error(L, "%s: %s in network '%s': heal them "
-			   "(net:heal(), net:reset()) before removing anything",
-			   what, busy, n->topo->name);
+	if (removal_refused(L, net, n, what, &err))
+		luaL_error(L, "%s", err.msg);
 }
 
 /* Takes out what node_gone and link_gone mark, from the kernel, then from

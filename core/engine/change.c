@@ -29,7 +29,7 @@
 #include "topo/change.h"
 #include "topo/topo.h"
 
-int emu_change_check(const struct emu *e, bool removal, struct err *err)
+int emu_change_check(const struct emu *e, struct err *err)
 {
 	if (e->cluster || e->part.nmachines)
 		return err_set(err, -EOPNOTSUPP,
@@ -296,7 +296,7 @@ int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
 	uint32_t *oports, i;
 	int rc;
 
-	rc = emu_change_check(e, false, err);
+	rc = emu_change_check(e, err);
 	if (rc)
 		return rc;
 	oports = calloc(onodes + 1, sizeof(*oports));
@@ -368,7 +368,7 @@ int emu_remove_prepare(struct emu *e, const bool *node_gone,
 	int rc;
 
 	*out = NULL;
-	rc = emu_change_check(e, true, err);
+	rc = emu_change_check(e, err);
 	if (rc)
 		return rc;
 	g = calloc(1, sizeof(*g));
@@ -497,7 +497,7 @@ int emu_link_mtu(struct emu *e, uint32_t l, uint32_t mtu, struct err *err)
 	struct nl *nl;
 	int side, rc = 0;
 
-	rc = emu_change_check(e, false, err);
+	rc = emu_change_check(e, err);
 	if (rc)
 		return rc;
 	b = nl_batch_new(4096);

@@ -64,9 +64,8 @@ struct emu_opts {
  * model: the caller changes e's topology (topo/topo.h) and plans it again
  * with topo_keep_plan() first, so nothing that runs is renumbered.
  *
- * emu_change_check(): 0 when e can be changed while it runs (removal
- * says whether to remove), else -EOPNOTSUPP with err saying why (across
- * machines).
+ * emu_change_check(): 0 when e can be changed while it runs, else
+ * -EOPNOTSUPP with err saying why (across machines).
  * emu_grow(): the nodes from onodes on and the links from olinks on are
  * new: builds them, and rewrites the routes of the nodes whose routes
  * differ from old (topo/change.h, taken before the change).  On failure
@@ -83,7 +82,7 @@ struct emu_opts {
  * All return 0 or -errno with err naming the node or link. */
 struct topo_route_snap;
 struct topo_map;
-int emu_change_check(const struct emu *e, bool removal, struct err *err);
+int emu_change_check(const struct emu *e, struct err *err);
 int emu_grow(struct emu *e, uint32_t onodes, uint32_t olinks,
 	     const struct topo_route_snap *old, struct err *err);
 struct emu_gone;

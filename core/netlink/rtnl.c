@@ -395,6 +395,29 @@ static uint8_t route_scope(const struct rtnl_nexthop *nh, size_t nnh)
 	return RT_SCOPE_LINK;
 }
 
+/* An IPv4 route request of lunet's (main table, protocol static) to
+ * dst/plen. */
+static struct nlmsghdr *route_start(void *buf, size_t len, uint16_t type,
+				    uint16_t flags, uint32_t dst, uint8_t plen,
+				    uint8_t scope)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	nlh = msg_start(buf, len, type, flags, sizeof(*rtm));
+	if (!nlh)
+		return NULL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = scope;
+	if (plen && !put_in_addr(nlh, len, RTA_DST, dst))
+		return nospace();
+	return nlh;
+}
+
 struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 				uint8_t plen, const struct rtnl_nexthop *nh,
 				size_t nnh)
@@ -407,20 +430,14 @@ struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 		errno = EINVAL;
 		return NULL;
 	}
-	nlh = msg_start(buf, len, RTM_NEWROUTE,
-			NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-			sizeof(*rtm));
+	nlh = route_start(buf, len, RTM_NEWROUTE,
+			  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+				  NLM_F_EXCL,
+			  dst, plen, route_scope(nh, nnh));
 	if (!nlh)
 		return NULL;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = route_scope(nh, nnh);
 	rtm->rtm_type = RTN_UNICAST;
-	if (plen && !put_in_addr(nlh, len, RTA_DST, dst))
-		return nospace();
 	if (nnh == 1)
 		ok = nexthop_single_put(nlh, len, nh);
 	else
@@ -431,26 +448,12 @@ struct nlmsghdr *rtnl_route_new(void *buf, size_t len, uint32_t dst,
 struct nlmsghdr *rtnl_route_del(void *buf, size_t len, uint32_t dst,
 				uint8_t plen)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-
 	if (plen > 32) {
 		errno = EINVAL;
 		return NULL;
 	}
-	nlh = msg_start(buf, len, RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK,
-			sizeof(*rtm));
-	if (!nlh)
-		return NULL;
-	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	if (plen && !put_in_addr(nlh, len, RTA_DST, dst))
-		return nospace();
-	return nlh;
+	return route_start(buf, len, RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK,
+			   dst, plen, RT_SCOPE_NOWHERE);
 }
 
 struct nlmsghdr *rtnl_link_dump(void *buf, size_t len)

@@ -384,22 +384,25 @@ assert_clean "$e"
 e=$(emu_name kill)
 f=$(topo grow.lua <<'EOF'
 local net = lunet.network("grow")
-local s = net:switch("s1")
-net:link(net:host("h0"), s)
+local sw = {}
+for k = 1, 4 do sw[k] = net:switch("s" .. k) end
+net:link(net:host("h0"), sw[1])
 net:start()
 print("growing"); io.stdout:flush()
-for i = 1, 400 do net:link(net:host("h" .. i), s) end
+-- 100 hosts a switch: no subnet fills up before the kill.
+for i = 1, 400 do net:link(net:host("h" .. i), sw[i % 4 + 1]) end
 print("grown")
 EOF
 )
 "$LUNET" run -n "$e" "$f" >"$TMP/grow.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q growing "$TMP/grow.out" && break; sleep 0.1; done
-sleep 0.5
+# In the middle of the changes: some hosts there, far from all 400.
+for _ in $(seq 200); do [ "$(nsof "$e")" -gt 30 ] && break; sleep 0.02; done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 grep -q grown "$TMP/grow.out" && fail "the growth ended before the kill"
-[ "$(nsof "$e")" -gt 2 ] || fail "no host was added before the kill"
+[ "$(nsof "$e")" -gt 6 ] || fail "no host was added before the kill"
 expect_ok "$LUNET" clean "$e"
 assert_clean "$e"
 echo "t_change: ok"
